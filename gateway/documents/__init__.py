@@ -1,0 +1,1 @@
+"""Document types: the registry that ties root + CustomizationID to model, mapping and rule sets."""

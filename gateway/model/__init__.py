@@ -1,0 +1,1 @@
+"""Canonical documents: typed, Decimal money, ISO dates, snake_case, EN 16931 BT/BG ids."""

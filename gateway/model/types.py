@@ -1,0 +1,92 @@
+"""Shared field types and conventions of the canonical model.
+
+Money and quantities are `Decimal`. In JSON they are written as strings ("100.00") or
+integers; a JSON number with a fraction is refused with a message that says so, because
+producers and consumers commonly read such numbers as binary floating point.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from gateway.jsonio import JsonFloat
+
+
+def _to_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError("expected a decimal string such as \"100.00\", got a boolean")
+    if isinstance(value, JsonFloat | float):
+        raise ValueError(
+            f"decimal values must be JSON strings (\"{value}\") or integers, not JSON floats"
+        )
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a decimal number") from None
+    else:
+        raise ValueError(f"expected a decimal string, got {type(value).__name__}")
+    if not result.is_finite():
+        raise ValueError(f"{value!r} is not a finite decimal number")
+    return result
+
+
+def _to_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected an ISO date string YYYY-MM-DD, got {type(value).__name__}")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid date (YYYY-MM-DD)") from None
+
+
+def _decimal_str(value: Decimal) -> str:
+    return format(value, "f")
+
+
+DecimalValue = Annotated[
+    Decimal,
+    BeforeValidator(_to_decimal),
+    PlainSerializer(_decimal_str, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?$"}),
+]
+"""A decimal number (amount, quantity, percentage, price)."""
+
+Amount = DecimalValue
+Quantity = DecimalValue
+Percent = DecimalValue
+
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_to_date),
+    PlainSerializer(lambda d: d.isoformat(), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
+
+
+class CanonicalModel(BaseModel):
+    """Base of every canonical model class: strict about unknown fields, immutable-ish."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        validate_assignment=False,
+        str_strip_whitespace=False,
+        ser_json_inf_nan="strings",
+    )
+
+
+def bt(term: str, description: str, **kwargs: Any) -> Any:
+    """A model field annotated with its EN 16931 business term (BT-n / BG-n)."""
+    extra = {"bt": term}
+    return Field(description=f"{term}: {description}", json_schema_extra=extra, **kwargs)

@@ -1,0 +1,1 @@
+"""XML handling: the hardened parser every partner byte goes through, and namespaces."""
