@@ -20,6 +20,8 @@ COMMAND_MODULES: dict[str, str] = {
     "validate": "gateway.cli.validate",
     "artefacts": "gateway.cli.artefacts",
     "schema": "gateway.cli.schema",
+    "db": "gateway.cli.db",
+    "audit": "gateway.cli.audit",
 }
 
 
@@ -44,7 +46,8 @@ def cli() -> None:
 
 def main() -> None:
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode click *returns* the code of ctx.exit(n) instead of exiting.
+        code = cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -56,6 +59,7 @@ def main() -> None:
     except GatewayError as exc:
         click.echo(f"error [{exc.code}]: {exc.message}", err=True)
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

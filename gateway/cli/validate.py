@@ -1,0 +1,166 @@
+"""`gateway validate INPUT [--format text|json] [--artefacts DIR] [--rules RULESET ...]`.
+
+INPUT is a file path or `-` for stdin, UBL XML or the gateway's JSON. Exit codes:
+  0  no fatal finding
+  1  at least one fatal finding (the document was read and is invalid; this includes JSON
+     values the model refuses, such as a JSON float for an amount, reported by JSON pointer)
+  2  unreadable input, not XML/JSON, hostile input (DTD, entities, too large, too deep),
+     an unsupported document type, or an artefacts/configuration problem
+`--format json` prints {"valid", "document_type", "artefacts_version", "findings": [...]}.
+`--rules` (repeatable or comma-separated) forces the Schematron rule sets, e.g.
+`--rules EN16931-UBL-validation` for the CEN test files.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gateway.cli.errors import EXIT_FINDINGS, EXIT_OK, reported_errors
+from gateway.errors import DocumentInvalid, InputError, PayloadTooLarge, UnsupportedDocumentError
+from gateway.findings import Finding, Layer, Report, Severity, json_pointer
+from gateway.jsonio import dump_json, load_json
+from gateway.settings import Settings
+from gateway.validation.artefacts import Artefacts
+from gateway.validation.pipeline import Validator
+
+FINDING_KEYS = ("rule_id", "severity", "layer", "message", "xpath", "json_pointer")
+
+
+def read_input(source: str, max_bytes: int) -> bytes:
+    """The bytes of a path or of stdin ('-'), refusing more than max_bytes."""
+    try:
+        if source == "-":
+            with click.open_file("-", "rb") as stdin:
+                data = bytes(stdin.read(max_bytes + 1))
+        else:
+            with Path(source).open("rb") as handle:
+                data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"input is larger than the limit of {max_bytes} bytes")
+    return data
+
+
+def _rule_sets(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    names = tuple(n.strip() for value in values for n in value.split(",") if n.strip())
+    return names or None
+
+
+def _validator(settings: Settings, artefacts_dir: Path | None) -> Validator:
+    if artefacts_dir is not None:
+        return Validator(Artefacts(artefacts_dir), settings=settings)
+    return Validator(settings=settings)
+
+
+def _model_failure(findings: list[Finding], version: str | None) -> Report:
+    report = Report(document_type=None, artefacts_version=version)
+    report.extend(Layer.PARSE, [])
+    report.extend(Layer.MODEL, findings)
+    report.skip(Layer.XSD, Layer.SCHEMATRON, Layer.RULES)
+    return report
+
+
+def _pydantic_findings(exc: Any) -> list[Finding]:
+    return [
+        Finding(
+            rule_id="MODEL", severity=Severity.FATAL, layer=Layer.MODEL,
+            message=str(error.get("msg", "")), json_pointer=json_pointer(error.get("loc", ())),
+        )
+        for error in exc.errors()
+    ]
+
+
+def validate_json(data: bytes, validator: Validator, rule_sets: tuple[str, ...] | None) -> Report:
+    """JSON input: json_to_model -> model_to_xml -> the XML layers.
+
+    The only glue to gateway.documents.convert: `json_to_model(bytes)` returns a canonical
+    model or raises DocumentInvalid (MODEL findings carrying JSON pointers) or a pydantic
+    ValidationError; `model_to_xml(model)` returns UBL bytes.
+    """
+    load_json(data, max_bytes=validator.max_bytes)  # syntax errors are exit 2, before the model
+    try:
+        convert = importlib.import_module("gateway.documents.convert")
+        json_to_model, model_to_xml = convert.json_to_model, convert.model_to_xml
+    except (ImportError, AttributeError):
+        raise UnsupportedDocumentError(
+            "JSON input needs the document converter (gateway.documents.convert), "
+            "which this installation lacks; send UBL XML"
+        ) from None
+    from pydantic import ValidationError
+
+    try:
+        model = json_to_model(data)
+    except DocumentInvalid as exc:
+        return _model_failure(exc.findings, validator.artefacts_version)
+    except ValidationError as exc:
+        return _model_failure(_pydantic_findings(exc), validator.artefacts_version)
+    return validator.validate_xml(model_to_xml(model), rule_sets=rule_sets)
+
+
+def validate_bytes(data: bytes, validator: Validator, rule_sets: tuple[str, ...] | None) -> Report:
+    if data.lstrip()[:1] in (b"{", b"["):
+        return validate_json(data, validator, rule_sets)
+    return validator.validate_xml(data, rule_sets=rule_sets)
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    return {
+        "valid": report.valid,
+        "document_type": report.document_type,
+        "artefacts_version": report.artefacts_version,
+        "findings": [
+            {key: f.to_dict()[key] for key in FINDING_KEYS} for f in report.findings
+        ],
+    }
+
+
+def _print_text(report: Report) -> None:
+    verdict = "VALID" if report.valid else "INVALID"
+    version = report.artefacts_version or "none (official layers skipped)"
+    click.echo(f"{verdict}: {report.document_type or 'unknown type'}; artefacts: {version}")
+    for finding in report.findings:
+        where = finding.json_pointer or finding.xpath
+        click.echo(f"  {finding.severity.value:<7} {finding.layer.value:<10} {finding.rule_id}: "
+                   f"{finding.message}")
+        if where:
+            click.echo(f"          at {where}")
+    run = ", ".join(layer.value for layer in report.layers_run)
+    skipped = ", ".join(layer.value for layer in report.layers_skipped) or "none"
+    click.echo(f"layers run: {run}; skipped: {skipped}")
+
+
+@click.command("validate")
+@click.argument("source", metavar="INPUT")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--artefacts", "artefacts_dir", type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Artefacts directory (default: GATEWAY_ARTEFACTS_DIR or the installed copy).",
+)
+@click.option(
+    "--rules", multiple=True, metavar="RULESET",
+    help="Force Schematron rule sets (repeatable or comma-separated).",
+)
+@click.pass_context
+def command(
+    ctx: click.Context,
+    source: str,
+    output_format: str,
+    artefacts_dir: Path | None,
+    rules: tuple[str, ...],
+) -> None:
+    """Validate a UBL document (or gateway JSON) layer by layer: parse, XSD, Schematron, rules."""
+    with reported_errors():
+        settings = Settings.from_env()
+        data = read_input(source, settings.max_document_bytes)
+        report = validate_bytes(data, _validator(settings, artefacts_dir), _rule_sets(rules))
+    if output_format == "json":
+        click.echo(dump_json(report_json(report)))
+    else:
+        _print_text(report)
+    ctx.exit(EXIT_OK if report.valid else EXIT_FINDINGS)

@@ -1,0 +1,91 @@
+"""`Database`: one engine and its session factories; the boundary that owns transactions.
+
+Repositories take an `AsyncSession` and never commit; a handler, worker or CLI command opens
+the transaction::
+
+    db = Database.from_url(settings.effective_database_url)
+    async with db.transaction() as session:       # BEGIN IMMEDIATE on SQLite; commit on exit
+        doc = await documents.store_document(session, ...)
+        await outbox.enqueue(session, exchange, now=now)
+    async with db.read() as session:              # BEGIN DEFERRED on SQLite; rolled back
+        page = await exchanges.list_exchanges(session, ...)
+
+Sessions are `GatewaySession`s, whose commit also writes the audit entries queued with
+`gateway.audit.record` (chained, in the same transaction). ``expire_on_commit`` is off: rows
+returned by a repository stay readable after the commit (no implicit I/O in async code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from gateway.audit import AuditingSession
+from gateway.db.engine import (
+    SQLITE_BEGIN_OPTION,
+    Dialect,
+    PostgresConfig,
+    SqliteConfig,
+    create_engine,
+    dialect_of,
+)
+
+
+class GatewaySession(AuditingSession):
+    """The synchronous session class behind every `AsyncSession` the gateway opens."""
+
+
+class Database:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect: Dialect = dialect_of(engine.url)
+        self._writer = async_sessionmaker(
+            engine, expire_on_commit=False, sync_session_class=GatewaySession
+        )
+        reader_engine = (
+            engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+            if self.dialect == "sqlite"
+            else engine
+        )
+        self._reader = async_sessionmaker(
+            reader_engine, expire_on_commit=False, sync_session_class=GatewaySession
+        )
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str | URL,
+        *,
+        sqlite: SqliteConfig | None = None,
+        postgres: PostgresConfig | None = None,
+    ) -> Database:
+        return cls(create_engine(url, sqlite=sqlite, postgres=postgres))
+
+    def session(self) -> AsyncSession:
+        """A session for writing; the caller begins, commits or rolls back."""
+        return self._writer()
+
+    def read_session(self) -> AsyncSession:
+        """A session for reading only (on SQLite it does not take the write lock)."""
+        return self._reader()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        async with self._writer() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction, always rolled back."""
+        async with self._reader() as session:
+            try:
+                yield session
+            finally:
+                await session.rollback()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

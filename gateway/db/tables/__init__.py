@@ -1,0 +1,32 @@
+"""Every table of the gateway; importing this package completes `Base.metadata`."""
+
+from gateway.db.tables.audit import AuditEntry
+from gateway.db.tables.documents import Document
+from gateway.db.tables.exchanges import Acknowledgement, Exchange, ExchangeEvent
+from gateway.db.tables.idempotency import IdempotencyKey
+from gateway.db.tables.partners import (
+    ApiKey,
+    Partner,
+    PartnerCapability,
+    PartnerCertificate,
+    PartnerEndpoint,
+    PartnerIdentifier,
+)
+from gateway.db.tables.webhooks import WebhookDelivery, WebhookSubscription
+
+__all__ = [
+    "Acknowledgement",
+    "ApiKey",
+    "AuditEntry",
+    "Document",
+    "Exchange",
+    "ExchangeEvent",
+    "IdempotencyKey",
+    "Partner",
+    "PartnerCapability",
+    "PartnerCertificate",
+    "PartnerEndpoint",
+    "PartnerIdentifier",
+    "WebhookDelivery",
+    "WebhookSubscription",
+]

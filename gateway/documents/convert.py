@@ -1,0 +1,185 @@
+"""Public conversions between UBL, canonical models and their JSON form, for every type.
+
+    doc_type, model, findings = xml_to_model(xml_bytes)        # sniffed from root + CustomizationID
+    xml_bytes = model_to_xml(model, doc_type)
+    model, findings = json_to_model(json_bytes_or_dict, "invoice")
+    json_dict = model_to_json(model)                            # model_dump(mode="json", exclude_none=True)
+
+The mapping file of the type (mappings/<name>.yaml) drives both directions. Reading UBL is
+lenient (see mappings/README.md): only input that is not well-formed XML, or not a supported
+document, raises. Reading JSON is strict: type errors raise DocumentInvalid with findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from lxml import etree
+from pydantic import BaseModel, ValidationError
+
+from gateway.documents.registry import REGISTRY, DocumentType
+from gateway.errors import DocumentInvalid, UnsupportedDocumentError
+from gateway.findings import Finding, Layer, Severity, json_pointer
+from gateway.jsonio import load_json
+from gateway.mapping import RULE_TYPE, load_mapping
+from gateway.mapping.spec import NS_CBC
+from gateway.xml.parser import parse_xml
+
+_CUSTOMIZATION_ID = f"{{{NS_CBC}}}CustomizationID"
+RULE_PEPPOL_DATE = "PEPPOL-EN16931-F001"
+RULE_JSON_TYPE = "GW-JSON-TYPE"
+RULE_JSON_UNKNOWN = "GW-JSON-UNKNOWN-FIELD"
+RULE_JSON_MISSING = "GW-JSON-MISSING"
+
+DocTypeArg = DocumentType | str
+
+
+@runtime_checkable
+class Completable(Protocol):
+    """A model that derives values the JSON may omit (totals, VAT breakdown, ...)."""
+
+    def complete(self) -> tuple[Any, list[Finding]]: ...
+
+
+def resolve_type(doc_type: DocTypeArg) -> DocumentType:
+    return doc_type if isinstance(doc_type, DocumentType) else REGISTRY.get(doc_type)
+
+
+def sniff(root: Any) -> DocumentType:
+    """The registered type of a parsed document: root namespace + cbc:CustomizationID."""
+    namespace = etree.QName(root).namespace
+    customization = None
+    for child in root.iterchildren(_CUSTOMIZATION_ID):
+        customization = child.text
+        break
+    return REGISTRY.for_root(namespace, customization)
+
+
+def xml_to_model(data: bytes, doc_type: DocTypeArg | None = None
+                 ) -> tuple[DocumentType, Any, list[Finding]]:
+    """Parse UBL bytes (hardened parser) into the type's canonical model.
+
+    Raises InputError for unreadable XML and UnsupportedDocumentError for an unknown type;
+    everything else becomes findings (values dropped, unmapped content warned about).
+    """
+    return element_to_model(parse_xml(data), doc_type)
+
+
+def element_to_model(root: Any, doc_type: DocTypeArg | None = None
+                     ) -> tuple[DocumentType, Any, list[Finding]]:
+    """Like `xml_to_model` for a root element already parsed with `parse_xml`."""
+    resolved = sniff(root) if doc_type is None else resolve_type(doc_type)
+    expected = f"{{{resolved.namespace}}}{resolved.root}"
+    if root.tag != expected:
+        raise UnsupportedDocumentError(
+            f"a {resolved.key} document has root element {expected}, not {root.tag}"
+        )
+    result = load_mapping(resolved.mapping).parse(root, codec_rules=_codec_rules(resolved))
+    model, problems = validate_lenient(resolved.model, result.data)
+    return resolved, model, [*result.findings, *problems]
+
+
+def _codec_rules(doc_type: DocumentType) -> Mapping[str, str]:
+    if any(rules.startswith("PEPPOL-EN16931") for rules in doc_type.rule_sets):
+        return {"date": RULE_PEPPOL_DATE}
+    return {}
+
+
+def model_to_xml(model: BaseModel, doc_type: DocTypeArg, *, pretty: bool = False) -> bytes:
+    """Render a canonical model as UBL, always in UBL schema order."""
+    resolved = resolve_type(doc_type)
+    if not isinstance(model, resolved.model):
+        raise TypeError(f"a {resolved.key} document needs a {resolved.model.__name__} model, "
+                        f"not {type(model).__name__}")
+    return load_mapping(resolved.mapping).render_bytes(model, pretty=pretty)
+
+
+def model_to_json(model: BaseModel) -> dict[str, Any]:
+    """The JSON form of a canonical model."""
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+def json_to_model(data: bytes | str | Mapping[str, Any], doc_type: DocTypeArg,
+                  *, complete: bool = True) -> tuple[Any, list[Finding]]:
+    """Validate JSON input into the type's model and derive what it omits.
+
+    CustomizationID and ProfileID default to the type's. Pydantic errors raise DocumentInvalid
+    whose findings carry the JSON pointer of the field (decimal values must be JSON strings or
+    integers, not floats). With `complete`, omitted totals and VAT breakdown are derived
+    (info findings GW-DERIVED); given ones are kept for the rules to check.
+    """
+    resolved = resolve_type(doc_type)
+    raw = load_json(data) if isinstance(data, bytes | str) else data
+    if not isinstance(raw, Mapping):
+        finding = Finding(RULE_JSON_TYPE, Severity.FATAL, Layer.MODEL,
+                          f"a {resolved.key} document is a JSON object", json_pointer="")
+        raise DocumentInvalid(finding.message, findings=[finding])
+    values = dict(raw)
+    fields = resolved.model.model_fields
+    for key, default in (("customization_id", resolved.customization_id),
+                         ("profile_id", resolved.profile_id)):
+        if key in fields and default is not None:
+            values.setdefault(key, default)
+    try:
+        model = resolved.model.model_validate(values)
+    except ValidationError as exc:
+        findings = json_findings(exc)
+        raise DocumentInvalid(
+            f"the {resolved.key} JSON is not valid: {findings[0].message}"
+            + (f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""),
+            findings=findings,
+        ) from None
+    if complete and isinstance(model, Completable):
+        return model.complete()
+    return model, []
+
+
+def json_findings(error: ValidationError) -> list[Finding]:
+    """One finding per pydantic error, with the JSON pointer of the offending value."""
+    findings = []
+    for item in error.errors(include_url=False):
+        pointer = json_pointer(item["loc"])
+        kind = item["type"]
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if kind == "extra_forbidden":
+            rule, message = RULE_JSON_UNKNOWN, f"unknown field {pointer or '/'}"
+        elif kind == "missing":
+            rule, message = RULE_JSON_MISSING, f"required field {pointer} is missing"
+        else:
+            rule, message = RULE_JSON_TYPE, f"{pointer or '/'}: {message}"
+        findings.append(Finding(rule, Severity.FATAL, Layer.MODEL, message, json_pointer=pointer))
+    return findings
+
+
+def validate_lenient(model_class: type[BaseModel], data: dict[str, Any]
+                     ) -> tuple[Any, list[Finding]]:
+    """Validate parsed data, dropping (and reporting) any value the model refuses."""
+    findings: list[Finding] = []
+    for _ in range(64):
+        try:
+            return model_class.model_validate(data), findings
+        except ValidationError as exc:
+            for item in exc.errors(include_url=False):
+                pointer = json_pointer(item["loc"])
+                findings.append(Finding(
+                    RULE_TYPE, Severity.FATAL, Layer.MODEL,
+                    f"{pointer}: {str(item['msg']).removeprefix('Value error, ')}; "
+                    "the value was left out",
+                    json_pointer=pointer,
+                ))
+                _drop(data, item["loc"])
+    raise DocumentInvalid("the document cannot be read into its model", findings=findings)
+
+
+def _drop(data: Any, loc: tuple[Any, ...]) -> None:
+    target = data
+    for part in loc[:-1]:
+        try:
+            target = target[part]
+        except (KeyError, IndexError, TypeError):
+            return
+    if isinstance(target, dict):
+        target.pop(loc[-1], None)
+    elif isinstance(target, list) and isinstance(loc[-1], int) and loc[-1] < len(target):
+        del target[loc[-1]]

@@ -1,0 +1,233 @@
+"""HTTPS transport on one shared aiohttp ClientSession (owned by the app, never per call).
+
+The wire convention and every decision that needs no network live in http_protocol; this
+module only moves bytes and maps aiohttp/ssl exceptions onto DeliveryError classes.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import ssl
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from gateway.errors import PayloadTooLarge
+from gateway.transports.base import Clock, Envelope, Inbound, InboundRequest, Receipt, utc_now
+from gateway.transports.endpoint import EndpointConfig
+from gateway.transports.errors import (
+    CertificatePinMismatchError,
+    ConnectionFailedError,
+    DeliveryError,
+    DeliveryTimeoutError,
+    EndpointConfigError,
+    TlsHandshakeError,
+    TlsVerificationError,
+)
+from gateway.transports.http_protocol import (
+    build_receipt,
+    checked_url,
+    error_for_receipt,
+    outbound_headers,
+    parse_inbound,
+)
+from gateway.transports.status import parse_retry_after
+from gateway.transports.tls import SpkiPinMismatchError, TlsContextCache
+
+__all__ = [
+    "EndpointConfig",
+    "HttpTransport",
+    "error_for_exception",
+    "new_client_session",
+    "read_inbound_request",
+]
+
+CHUNK_BYTES = 64 * 1024
+# Abrupt closes surface as these ssl errors; they say nothing about TLS policy, so they retry.
+_TRANSIENT_SSL_ERRORS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+
+
+def new_client_session(**options: Any) -> aiohttp.ClientSession:
+    """The session the app should own: no cookie jar shared between partners, no proxy from env."""
+    options.setdefault("cookie_jar", aiohttp.DummyCookieJar())
+    options.setdefault("trust_env", False)
+    return aiohttp.ClientSession(**options)
+
+
+class HttpTransport:
+    """POSTs envelopes to partner endpoints; checks inbound POSTs (see http_protocol)."""
+
+    name = "http"
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        clock: Clock = utc_now,
+        tls_contexts: TlsContextCache | None = None,
+    ) -> None:
+        self._session = session
+        self._clock = clock
+        self._tls = tls_contexts or TlsContextCache()
+
+    async def send(self, envelope: Envelope, endpoint: EndpointConfig) -> Receipt:
+        url = checked_url(endpoint)
+        headers = outbound_headers(envelope, endpoint, self._clock())
+        ssl_option: ssl.SSLContext | bool = (
+            self._tls.context_for(endpoint) if url.scheme == "https" else True
+        )
+        timeout = aiohttp.ClientTimeout(
+            total=endpoint.timeout, sock_connect=endpoint.connect_timeout
+        )
+        try:
+            async with self._session.post(
+                url,
+                data=envelope.payload,
+                headers=headers,
+                ssl=ssl_option,
+                timeout=timeout,
+                allow_redirects=False,
+                raise_for_status=False,
+            ) as response:
+                raw, truncated = await _read_capped(response.content, endpoint.max_receipt_bytes)
+                receipt = build_receipt(
+                    envelope,
+                    status=response.status,
+                    headers=response.headers,
+                    raw=raw,
+                    truncated=truncated,
+                    received_at=self._clock(),
+                    transport=self.name,
+                )
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
+        except (aiohttp.ClientError, TimeoutError, ssl.SSLError) as exc:
+            raise error_for_exception(exc, envelope, endpoint) from exc
+        error = error_for_receipt(receipt, retry_after=retry_after)
+        if error is not None:
+            raise error
+        return receipt
+
+    async def receive(self, request: InboundRequest, endpoint: EndpointConfig) -> Inbound:
+        return parse_inbound(request, endpoint, transport=self.name)
+
+
+async def _read_capped(stream: aiohttp.StreamReader, limit: int) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of the body, and whether more was left unread."""
+    kept = bytearray()
+    while len(kept) < limit:
+        chunk = await stream.read(min(CHUNK_BYTES, limit - len(kept)))
+        if not chunk:
+            return bytes(kept), False
+        kept += chunk
+    more = await stream.read(1)
+    return bytes(kept), bool(more)
+
+
+def error_for_exception(
+    exc: BaseException, envelope: Envelope, endpoint: EndpointConfig
+) -> DeliveryError:
+    """Map an aiohttp/ssl/timeout exception to the DeliveryError class that carries its verdict."""
+    where = f"{envelope.message_id} → {endpoint.url}"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return _certificate_error(exc.certificate_error, where)
+    tls_cause = _ssl_cause(exc)
+    if tls_cause is not None:
+        reason = tls_cause.reason or type(tls_cause).__name__
+        return TlsHandshakeError(
+            f"{where}: TLS handshake failed ({reason})", wire_code=f"tls:{reason}"
+        )
+    if isinstance(exc, TimeoutError):
+        return DeliveryTimeoutError(
+            f"{where}: no complete answer within {endpoint.timeout:g} s", wire_code="timeout"
+        )
+    if isinstance(exc, aiohttp.InvalidURL):
+        return EndpointConfigError(f"{where}: invalid URL", wire_code="local:url")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return ConnectionFailedError(
+            f"{where}: cannot connect ({exc.os_error})", wire_code=_os_wire(exc.os_error)
+        )
+    hint = _client_certificate_hint(endpoint)
+    return ConnectionFailedError(
+        f"{where}: connection failed ({exc!r}){hint}", wire_code=_wire_of(exc)
+    )
+
+
+def _certificate_error(cause: BaseException, where: str) -> DeliveryError:
+    if isinstance(cause, SpkiPinMismatchError):
+        return CertificatePinMismatchError(f"{where}: {cause}", wire_code="tls:PIN_MISMATCH")
+    detail = getattr(cause, "verify_message", None) or str(cause)
+    reason = getattr(cause, "reason", None) or "CERTIFICATE_VERIFY_FAILED"
+    return TlsVerificationError(
+        f"{where}: server certificate not trusted ({detail})", wire_code=f"tls:{reason}"
+    )
+
+
+def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
+    """The ssl.SSLError behind ``exc``, if any (aiohttp wraps it, TLS 1.3 alerts arrive late)."""
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return None
+        candidate = seen.os_error if isinstance(seen, aiohttp.ClientConnectorError) else seen
+        if isinstance(candidate, _TRANSIENT_SSL_ERRORS):
+            return None
+        if isinstance(candidate, ssl.SSLError):
+            return candidate
+        seen = seen.__cause__
+    return None
+
+
+def _os_wire(os_error: OSError) -> str:
+    if isinstance(os_error, socket.gaierror):
+        return f"dns:{os_error.errno}"
+    name = errno.errorcode.get(os_error.errno or 0)
+    return f"os:{name}" if name else "os:error"
+
+
+def _wire_of(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno:
+        return _os_wire(exc)
+    return f"http:{type(exc).__name__}"
+
+
+def _client_certificate_hint(endpoint: EndpointConfig) -> str:
+    # Under TLS 1.3 a server that refuses (or misses) the client certificate sends its alert
+    # after the client's handshake has finished, and the reset usually overtakes it.
+    if not endpoint.url.lower().startswith("https"):
+        return ""
+    if endpoint.client_cert_pem:
+        return "; a partner that does not accept our client certificate also resets"
+    return "; if the partner requires a client certificate, configure client_cert_pem"
+
+
+async def read_inbound_request(
+    request: web.Request, *, max_bytes: int, clock: Clock = utc_now
+) -> InboundRequest:
+    """Read an aiohttp request body (at most ``max_bytes``) into a transport-neutral request."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise PayloadTooLarge(
+            f"request body is {request.content_length} bytes; the limit is {max_bytes} bytes"
+        )
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(CHUNK_BYTES):
+        body += chunk
+        if len(body) > max_bytes:
+            raise PayloadTooLarge(f"request body exceeds the limit of {max_bytes} bytes")
+    return InboundRequest(
+        headers=request.headers,
+        body=bytes(body),
+        received_at=clock(),
+        remote_address=request.remote,
+        client_certificate_der=_peer_certificate(request),
+    )
+
+
+def _peer_certificate(request: web.Request) -> bytes | None:
+    transport = request.transport
+    ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+    if ssl_object is None:
+        return None
+    certificate: bytes | None = ssl_object.getpeercert(binary_form=True)
+    return certificate

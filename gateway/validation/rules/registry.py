@@ -1,0 +1,185 @@
+"""Own business rules over the canonical model, each registered under its official id.
+
+A rule is a small function that receives a `RuleContext` and yields `Violation`s; the runner
+turns them into `Finding`s with the JSON pointer of the field the user wrote and, through
+the mapping, its XPath. Rules are grouped in rule sets named after the official artefact
+they mirror, so a document type runs the same sets as its official validation:
+
+    CEN    EN 16931 core (BR-*, BR-CO-*, BR-<category>-*, BR-DEC-*, BR-CL-*)
+    PEPPOL Peppol BIS Billing 3.0 (PEPPOL-EN16931-R*, -CL*, PEPPOL-COMMON-*)
+    PEPPOL-SB  Peppol Self-Billing 3.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from gateway.findings import Finding, Layer, Severity, json_pointer
+
+ModelT = TypeVar("ModelT")
+Path = tuple[str | int, ...]
+
+RULE_SET_CEN = "CEN"
+RULE_SET_PEPPOL = "PEPPOL"
+RULE_SET_PEPPOL_SB = "PEPPOL-SB"
+
+# Official rule-set id (gateway.documents.registry) -> own rule sets that mirror it.
+OFFICIAL_TO_OWN: dict[str, tuple[str, ...]] = {
+    "CEN-EN16931-UBL": (RULE_SET_CEN,),
+    "EN16931-UBL-validation": (RULE_SET_CEN,),
+    "PEPPOL-EN16931-UBL": (RULE_SET_PEPPOL,),
+    "PEPPOL-EN16931-UBL-SB": (RULE_SET_PEPPOL_SB,),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One breach of a rule at a location in the canonical JSON."""
+
+    path: Path = ()
+    message: str | None = None  # overrides the rule's message when given
+
+
+@dataclass(slots=True)
+class RuleContext(Generic[ModelT]):
+    """What a rule sees: the model, its document type key and a per-run cache."""
+
+    model: ModelT
+    doc_type: str
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
+
+RuleFunc = Callable[[RuleContext[Any]], Iterable[Violation]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    rule_id: str
+    rule_set: str
+    severity: Severity
+    message: str
+    func: RuleFunc
+    doc_types: frozenset[str] | None  # None: every type that runs the rule set
+    bt: str | None
+
+
+_RULES: dict[tuple[str, str], Rule] = {}
+
+
+def rule(
+    rule_id: str,
+    message: str,
+    *,
+    rule_set: str = RULE_SET_CEN,
+    severity: Severity = Severity.FATAL,
+    doc_types: Iterable[str] | None = None,
+    bt: str | None = None,
+) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule function under its official id (`@rule("BR-CO-10", "...")`)."""
+
+    def register(func: RuleFunc) -> RuleFunc:
+        key = (rule_set, rule_id)
+        if key in _RULES:
+            raise ValueError(f"rule {rule_id} registered twice in {rule_set}")
+        _RULES[key] = Rule(
+            rule_id=rule_id,
+            rule_set=rule_set,
+            severity=severity,
+            message=message,
+            func=func,
+            doc_types=frozenset(doc_types) if doc_types is not None else None,
+            bt=bt,
+        )
+        return func
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    _load_rule_modules()
+    return list(_RULES.values())
+
+
+def rules_for(rule_sets: Iterable[str], doc_type: str) -> list[Rule]:
+    wanted = set(rule_sets)
+    return [
+        r
+        for r in all_rules()
+        if r.rule_set in wanted and (r.doc_types is None or doc_type in r.doc_types)
+    ]
+
+
+def own_rule_sets(official_rule_sets: Iterable[str]) -> tuple[str, ...]:
+    sets: list[str] = []
+    for official in official_rule_sets:
+        for own in OFFICIAL_TO_OWN.get(official, ()):
+            if own not in sets:
+                sets.append(own)
+    return tuple(sets)
+
+
+XPathResolver = Callable[[Path], str | None]
+
+
+def run_rules(
+    model: Any,
+    doc_type: str,
+    rule_sets: Iterable[str],
+    *,
+    xpath_of: XPathResolver | None = None,
+) -> list[Finding]:
+    """Run every applicable rule; a rule that crashes is reported, never raised."""
+    context: RuleContext[Any] = RuleContext(model=model, doc_type=doc_type)
+    findings: list[Finding] = []
+    for r in rules_for(rule_sets, doc_type):
+        findings.extend(_apply(r, context, xpath_of))
+    return findings
+
+
+def _apply(r: Rule, context: RuleContext[Any], xpath_of: XPathResolver | None) -> Iterator[Finding]:
+    try:
+        violations = list(r.func(context))
+    except Exception as exc:  # noqa: BLE001 - a rule bug must not hide the other findings
+        yield Finding(
+            rule_id=r.rule_id,
+            severity=Severity.WARNING,
+            layer=Layer.RULES,
+            message=f"rule {r.rule_id} could not be evaluated: {type(exc).__name__}: {exc}",
+        )
+        return
+    for violation in violations:
+        yield Finding(
+            rule_id=r.rule_id,
+            severity=r.severity,
+            layer=Layer.RULES,
+            message=violation.message or r.message,
+            xpath=xpath_of(violation.path) if xpath_of else None,
+            json_pointer=json_pointer(violation.path),
+            bt=r.bt,
+        )
+
+
+_loaded = False
+
+
+def _load_rule_modules() -> None:
+    """Import every module of gateway.validation.rules so their decorators register."""
+    global _loaded
+    if _loaded:
+        return
+    import importlib
+    import pkgutil
+
+    import gateway.validation.rules as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name != "registry":
+            importlib.import_module(f"{package.__name__}.{info.name}")
+    _loaded = True
