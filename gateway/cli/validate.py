@@ -3,7 +3,8 @@
 INPUT is a file path or `-` for stdin, UBL XML or the gateway's JSON. Exit codes:
   0  no fatal finding
   1  at least one fatal finding (the document was read and is invalid; this includes JSON
-     values the model refuses, such as a JSON float for an amount, reported by JSON pointer)
+     values the model refuses, such as a JSON float for an amount, reported by JSON pointer;
+     JSON names its type in "document_type" or is inferred, see gateway.documents.json_type)
   2  unreadable input, not XML/JSON, hostile input (DTD, entities, too large, too deep),
      an unsupported document type, or an artefacts/configuration problem
 `--format json` prints {"valid", "document_type", "artefacts_version", "findings": [...]}.
@@ -13,15 +14,14 @@ INPUT is a file path or `-` for stdin, UBL XML or the gateway's JSON. Exit codes
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
 import click
 
 from gateway.cli.errors import EXIT_FINDINGS, EXIT_OK, reported_errors
-from gateway.errors import DocumentInvalid, InputError, PayloadTooLarge, UnsupportedDocumentError
-from gateway.findings import Finding, Layer, Report, Severity, json_pointer
+from gateway.errors import DocumentInvalid, InputError, PayloadTooLarge
+from gateway.findings import Finding, Layer, Report
 from gateway.jsonio import dump_json, load_json
 from gateway.settings import Settings
 from gateway.validation.artefacts import Artefacts
@@ -57,49 +57,34 @@ def _validator(settings: Settings, artefacts_dir: Path | None) -> Validator:
     return Validator(settings=settings)
 
 
-def _model_failure(findings: list[Finding], version: str | None) -> Report:
-    report = Report(document_type=None, artefacts_version=version)
+def _model_failure(doc_type: str, findings: list[Finding], version: str | None) -> Report:
+    report = Report(document_type=doc_type, artefacts_version=version)
     report.extend(Layer.PARSE, [])
     report.extend(Layer.MODEL, findings)
     report.skip(Layer.XSD, Layer.SCHEMATRON, Layer.RULES)
     return report
 
 
-def _pydantic_findings(exc: Any) -> list[Finding]:
-    return [
-        Finding(
-            rule_id="MODEL", severity=Severity.FATAL, layer=Layer.MODEL,
-            message=str(error.get("msg", "")), json_pointer=json_pointer(error.get("loc", ())),
-        )
-        for error in exc.errors()
-    ]
-
-
 def validate_json(data: bytes, validator: Validator, rule_sets: tuple[str, ...] | None) -> Report:
-    """JSON input: json_to_model -> model_to_xml -> the XML layers.
+    """JSON input: the canonical model first (findings by JSON pointer), then its UBL rendering
+    through the XML layers (findings by XPath of the rendered document)."""
+    from gateway.documents.convert import json_to_model, model_to_xml
+    from gateway.documents.json_type import split_json_document
 
-    The only glue to gateway.documents.convert: `json_to_model(bytes)` returns a canonical
-    model or raises DocumentInvalid (MODEL findings carrying JSON pointers) or a pydantic
-    ValidationError; `model_to_xml(model)` returns UBL bytes.
-    """
-    load_json(data, max_bytes=validator.max_bytes)  # syntax errors are exit 2, before the model
+    raw = load_json(data, max_bytes=validator.max_bytes)  # unreadable JSON: exit 2
+    if not isinstance(raw, dict):
+        raise InputError("JSON input must be an object holding one document")
+    doc_type, fields = split_json_document(raw)
     try:
-        convert = importlib.import_module("gateway.documents.convert")
-        json_to_model, model_to_xml = convert.json_to_model, convert.model_to_xml
-    except (ImportError, AttributeError):
-        raise UnsupportedDocumentError(
-            "JSON input needs the document converter (gateway.documents.convert), "
-            "which this installation lacks; send UBL XML"
-        ) from None
-    from pydantic import ValidationError
-
-    try:
-        model = json_to_model(data)
+        model, derived = json_to_model(fields, doc_type)
     except DocumentInvalid as exc:
-        return _model_failure(exc.findings, validator.artefacts_version)
-    except ValidationError as exc:
-        return _model_failure(_pydantic_findings(exc), validator.artefacts_version)
-    return validator.validate_xml(model_to_xml(model), rule_sets=rule_sets)
+        return _model_failure(doc_type.key, exc.findings, validator.artefacts_version)
+    report = validator.validate_xml(
+        model_to_xml(model, doc_type), doc_type=doc_type, rule_sets=rule_sets
+    )
+    report.findings[:0] = derived
+    report.layers_run.insert(1, Layer.MODEL)
+    return report
 
 
 def validate_bytes(data: bytes, validator: Validator, rule_sets: tuple[str, ...] | None) -> Report:

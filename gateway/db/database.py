@@ -80,12 +80,13 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A read-only transaction, always rolled back."""
+        """A read-only transaction, ended when the block ends (never committed).
+
+        Closing the session returns the connection (the pool rolls it back) and detaches the
+        rows read, which stay readable: unlike a rollback, closing does not expire them.
+        """
         async with self._reader() as session:
-            try:
-                yield session
-            finally:
-                await session.rollback()
+            yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -7,12 +7,16 @@ module only moves bytes and maps aiohttp/ssl exceptions onto DeliveryError class
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 import ssl
+import time
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from yarl import URL
 
 from gateway.errors import PayloadTooLarge
 from gateway.transports.base import Clock, Envelope, Inbound, InboundRequest, Receipt, utc_now
@@ -29,6 +33,7 @@ from gateway.transports.errors import (
 from gateway.transports.http_protocol import (
     build_receipt,
     checked_url,
+    display_url,
     error_for_receipt,
     outbound_headers,
     parse_inbound,
@@ -44,6 +49,7 @@ __all__ = [
     "read_inbound_request",
 ]
 
+_log = logging.getLogger(__name__)
 CHUNK_BYTES = 64 * 1024
 # Abrupt closes surface as these ssl errors; they say nothing about TLS policy, so they retry.
 _TRANSIENT_SSL_ERRORS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
@@ -74,6 +80,36 @@ class HttpTransport:
 
     async def send(self, envelope: Envelope, endpoint: EndpointConfig) -> Receipt:
         url = checked_url(endpoint)
+        started = time.monotonic()
+        try:
+            receipt, retry_after = await self._post(url, envelope, endpoint)
+            error = error_for_receipt(receipt, retry_after=retry_after)
+            if error is not None:
+                raise error
+        except DeliveryError as exc:
+            _log.warning(
+                "delivery of %s to %s failed after %.0f ms: %s [%s, retryable=%s]",
+                envelope.message_id,
+                display_url(url),
+                _elapsed_ms(started),
+                exc.code,
+                exc.wire_code,
+                exc.retryable,
+            )
+            raise
+        _log.info(
+            "delivered %s to %s: HTTP %s in %.0f ms (receipt sha256 %s)",
+            envelope.message_id,
+            display_url(url),
+            receipt.status_code,
+            _elapsed_ms(started),
+            receipt.sha256,
+        )
+        return receipt
+
+    async def _post(
+        self, url: URL, envelope: Envelope, endpoint: EndpointConfig
+    ) -> tuple[Receipt, timedelta | None]:
         headers = outbound_headers(envelope, endpoint, self._clock())
         ssl_option: ssl.SSLContext | bool = (
             self._tls.context_for(endpoint) if url.scheme == "https" else True
@@ -92,25 +128,26 @@ class HttpTransport:
                 raise_for_status=False,
             ) as response:
                 raw, truncated = await _read_capped(response.content, endpoint.max_receipt_bytes)
+                received_at = self._clock()
                 receipt = build_receipt(
                     envelope,
                     status=response.status,
                     headers=response.headers,
                     raw=raw,
                     truncated=truncated,
-                    received_at=self._clock(),
+                    received_at=received_at,
                     transport=self.name,
                 )
-                retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
+                return receipt, parse_retry_after(response.headers.get("Retry-After"), received_at)
         except (aiohttp.ClientError, TimeoutError, ssl.SSLError) as exc:
             raise error_for_exception(exc, envelope, endpoint) from exc
-        error = error_for_receipt(receipt, retry_after=retry_after)
-        if error is not None:
-            raise error
-        return receipt
 
     async def receive(self, request: InboundRequest, endpoint: EndpointConfig) -> Inbound:
         return parse_inbound(request, endpoint, transport=self.name)
+
+
+def _elapsed_ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000
 
 
 async def _read_capped(stream: aiohttp.StreamReader, limit: int) -> tuple[bytes, bool]:
@@ -129,12 +166,12 @@ def error_for_exception(
     exc: BaseException, envelope: Envelope, endpoint: EndpointConfig
 ) -> DeliveryError:
     """Map an aiohttp/ssl/timeout exception to the DeliveryError class that carries its verdict."""
-    where = f"{envelope.message_id} → {endpoint.url}"
+    where = f"{envelope.message_id} → {display_url(URL(endpoint.url))}"
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return _certificate_error(exc.certificate_error, where)
     tls_cause = _ssl_cause(exc)
     if tls_cause is not None:
-        reason = tls_cause.reason or type(tls_cause).__name__
+        reason = getattr(tls_cause, "reason", None) or type(tls_cause).__name__
         return TlsHandshakeError(
             f"{where}: TLS handshake failed ({reason})", wire_code=f"tls:{reason}"
         )

@@ -84,6 +84,11 @@ def checked_url(endpoint: EndpointConfig) -> URL:
     return url
 
 
+def display_url(url: URL) -> str:
+    """The URL for logs and error messages: no query or fragment (they may carry tokens)."""
+    return str(url.with_query(None).with_fragment(None).with_user(None))
+
+
 def outbound_headers(envelope: Envelope, endpoint: EndpointConfig, now: datetime) -> dict[str, str]:
     """All request headers for one attempt; signed at ``now`` so a retry is never stale."""
     if media_type(envelope.content_type) is None:

@@ -81,7 +81,9 @@ def _base_context(ca_pem: str | None) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=cadata)
     except ssl.SSLError as exc:
-        raise _misconfigured(f"ca_pem is not a readable PEM CA bundle ({exc.reason})") from None
+        raise _misconfigured(
+            f"ca_pem is not a readable PEM CA bundle ({getattr(exc, 'reason', None) or exc})"
+        ) from None
 
 
 def _load_client_chain(context: ssl.SSLContext, cert: str, key: str, password: str | None) -> None:
@@ -93,7 +95,7 @@ def _load_client_chain(context: ssl.SSLContext, cert: str, key: str, password: s
             context.load_cert_chain(cert_path, key_path, password)
     except ssl.SSLError as exc:
         # Never echo key material; name the fields and OpenSSL's reason only.
-        reason = exc.reason or "bad PEM or password"
+        reason = getattr(exc, "reason", None) or "bad PEM or password"
         raise _misconfigured(
             f"client_cert_pem/client_key_pem cannot be loaded ({reason})"
         ) from None

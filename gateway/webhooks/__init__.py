@@ -2,11 +2,9 @@
 
 from gateway.webhooks.delivery import (
     WebhookEvent,
-    event_document,
     event_payload,
     new_event,
     next_attempt_at,
-    payload_from_document,
     webhook_envelope,
 )
 from gateway.webhooks.secrets import load_signing_keys, resolve_secret_ref
@@ -36,12 +34,10 @@ __all__ = [
     "StaleSignatureError",
     "UnknownKeyIdError",
     "WebhookEvent",
-    "event_document",
     "event_payload",
     "load_signing_keys",
     "new_event",
     "next_attempt_at",
-    "payload_from_document",
     "resolve_secret_ref",
     "sign",
     "sign_with_keys",

@@ -1,8 +1,9 @@
 """Pure planning for webhook deliveries: the event body, its envelope, when to retry.
 
 The delivery itself is an ordinary send over the HTTP transport (signed when the endpoint has
-signing keys), recorded and retried by the exchange outbox like any other message; replaying
-an event re-sends the stored body under the same event id, so receivers de-duplicate on it.
+signing keys), recorded and retried through gateway.db.repos.webhooks; every attempt and
+every replay rebuilds the same bytes from the stored row under the same event id, so
+receivers de-duplicate on it.
 """
 
 from __future__ import annotations
@@ -70,31 +71,21 @@ def event_payload(event: WebhookEvent) -> bytes:
     return _canonical_json(document, event.event_id)
 
 
-def event_document(event: WebhookEvent) -> dict[str, Any]:
-    """The body as JSON-native values, for a JSON column (``payload_from_document`` inverts it)."""
-    document: dict[str, Any] = json.loads(event_payload(event))
-    return document
+def webhook_envelope(event: WebhookEvent, *, sender_id: str, receiver_id: str) -> Envelope:
+    """The envelope for ``event``: message id = event id, document type ``event:<type>``, and
+    an ``X-Gateway-Event-Type`` header for routing without parsing.
 
-
-def payload_from_document(document: Mapping[str, Any]) -> bytes:
-    """The exact bytes of a stored event document: replays send what the first attempt sent."""
-    return _canonical_json(dict(document), str(document.get("id")))
-
-
-def webhook_envelope(document: Mapping[str, Any], *, sender_id: str, receiver_id: str) -> Envelope:
-    """The envelope for a stored event document: message id = event id, document type
-    ``event:<type>``, and an ``X-Gateway-Event-Type`` header for routing without parsing."""
-    event_id, event_type = document.get("id"), document.get("type")
-    if not isinstance(event_id, str) or not isinstance(event_type, str):
-        raise InputError("an event document needs string 'id' and 'type' members")
+    A worker rebuilds the event from its stored delivery row (event id, type, created_at and
+    data), so every attempt and every replay sends the same bytes under the same id.
+    """
     return Envelope(
-        message_id=event_id,
-        document_type=f"event:{event_type}",
+        message_id=event.event_id,
+        document_type=f"event:{event.event_type}",
         sender_id=sender_id,
         receiver_id=receiver_id,
-        payload=payload_from_document(document),
+        payload=event_payload(event),
         content_type=EVENT_CONTENT_TYPE,
-        headers={EVENT_TYPE_HEADER: event_type},
+        headers={EVENT_TYPE_HEADER: event.event_type},
     )
 
 

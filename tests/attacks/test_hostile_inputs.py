@@ -3,18 +3,21 @@
 Exit 2 for everything that cannot be read as a supported document (DTDs, entities, XXE,
 oversized, truncated, badly encoded, too deep, wrong root, not XML/JSON). A JSON document
 whose money field is a JSON float is *read* (it is valid JSON), so the model refuses the value
-with a finding at its JSON pointer: exit 1. Without the converter, JSON input is exit 2.
+with a finding at its JSON pointer: exit 1.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
 from gateway.cli.main import cli
+from gateway.documents.convert import model_to_json, xml_to_model
+from gateway.documents.json_type import with_document_type
 
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 NS_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -162,10 +165,31 @@ def test_xinclude_is_not_processed(standards_dir: Path) -> None:
     _assert_clean_refusal(result, 1, '"rule_id": "XSD"')
 
 
-def test_json_float_for_money() -> None:
-    document = b'{"document_type": "order", "order": {"id": "1", "payable_amount": 100.10}}'
-    result = _invoke(["-", "--format", "json"], document)
-    if importlib.util.find_spec("gateway.documents.convert") is None:
-        _assert_clean_refusal(result, 2, "JSON input needs the document converter")
-    else:
-        _assert_clean_refusal(result, 1, "JSON float", '"json_pointer": "/')
+def _order_json(standards_dir: Path) -> dict[str, Any]:
+    data = (standards_dir / "peppol-poacc-3/examples/Order_Example.xml").read_bytes()
+    doc_type, model, _ = xml_to_model(data)
+    return with_document_type(doc_type, model_to_json(model))
+
+
+def test_json_float_for_money_is_a_model_finding(standards_dir: Path) -> None:
+    document = _order_json(standards_dir)
+    document["totals"]["line_extension_amount"] = 6525.0
+    result = _invoke(["-", "--format", "json"], json.dumps(document).encode())
+    _assert_clean_refusal(result, 1, "not JSON floats")
+    report = json.loads(result.stdout)
+    assert [(f["rule_id"], f["layer"], f["json_pointer"]) for f in report["findings"]] == [
+        ("GW-JSON-TYPE", "model", "/totals/line_extension_amount")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("document", "phrase"),
+    [
+        (b'[{"document_type": "order"}]', "JSON input must be an object"),
+        (b'{"document_type": "catalogue"}', "unknown document type 'catalogue'"),
+        (b'{"document_type": 7}', "must be a string"),
+    ],
+    ids=["array", "unknown-type", "non-string-type"],
+)
+def test_unusable_json_is_refused(document: bytes, phrase: str) -> None:
+    _assert_clean_refusal(_invoke(["-"], document), 2, phrase)

@@ -39,10 +39,31 @@ UNIT_DIRS = ("en16931/unit-tests/Invoice-unit-UBL", "en16931/unit-tests/CreditNo
 OWN_FAMILY = re.compile(r"^BR-(\d\d|CO-\d\d|DEC-\d\d|(S|Z|E|AE|IC|G|O|AF|AG|B)-\d\d)$")
 
 # Official fatal ids of our families that are deliberately not implemented, with the reason.
-NOT_IMPLEMENTED: dict[str, str] = {}
+_ALWAYS_TRUE = "official test is true(): reason code and text meaning the same is not checkable"
+_NEVER_SELECTS = (
+    "official test can never fail: its predicate [@currencyID = cbc:DocumentCurrencyCode] looks "
+    "for the currency inside cbc:TaxAmount; UBL-DT-01 catches the decimals instead"
+)
+NOT_IMPLEMENTED: dict[str, str] = {
+    "BR-CO-05": _ALWAYS_TRUE,
+    "BR-CO-06": _ALWAYS_TRUE,
+    "BR-CO-07": _ALWAYS_TRUE,
+    "BR-CO-08": _ALWAYS_TRUE,
+    "BR-DEC-13": _NEVER_SELECTS,
+    "BR-DEC-15": _NEVER_SELECTS,
+}
 
 # Unit-test cases on which the canonical model cannot agree with the Schematron, with the reason.
-KNOWN_DISAGREEMENTS: dict[tuple[str, int, str], str] = {}
+# Keyed by (folder, file name, case index, rule id).
+_NOT_A_DATE = (
+    "cbc:IssueDate '123' is not a date: the lenient reader drops it with a GW-MODEL-TYPE "
+    "finding, so BT-2 is missing for the rules, whereas the Schematron only checks the text "
+    "is not blank"
+)
+KNOWN_DISAGREEMENTS: dict[tuple[str, str, int, str], str] = {
+    ("Invoice-unit-UBL", "BR-03.xml", 0, "BR-03"): _NOT_A_DATE,
+    ("CreditNote-unit-UBL", "BR-03.xml", 0, "BR-03"): _NOT_A_DATE,
+}
 
 
 @dataclass(frozen=True)
@@ -56,11 +77,15 @@ class UnitCase:
 
     @property
     def id(self) -> str:
-        return f"{Path(self.file).name}#{self.index}:{self.rule_id}:{self.expect}"
+        folder = Path(self.file).parent.name.removesuffix("-unit-UBL")
+        return f"{folder}/{Path(self.file).name}#{self.index}:{self.rule_id}:{self.expect}"
 
 
 def _own_rule_ids() -> set[str]:
-    return {r.rule_id for r in all_rules() if r.rule_set == RULE_SET_CEN}
+    """Our implemented ids, whatever their severity (BR-51 is a warning)."""
+    return {
+        r.rule_id for r in all_rules() if r.rule_set == RULE_SET_CEN and OWN_FAMILY.match(r.rule_id)
+    }
 
 
 def _implemented_fatal() -> set[str]:
@@ -112,7 +137,8 @@ def _own_unit_cases() -> list[Any]:
     for case in _all_unit_cases():
         if case.rule_id not in own:
             continue
-        reason = KNOWN_DISAGREEMENTS.get((Path(case.file).name, case.index, case.rule_id))
+        path = Path(case.file)
+        reason = KNOWN_DISAGREEMENTS.get((path.parent.name, path.name, case.index, case.rule_id))
         marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
         params.append(pytest.param(case, id=case.id, marks=marks))
     return params

@@ -96,11 +96,12 @@ async def transition(
 
 async def flush_exchange(session: AsyncSession, exchange: Exchange) -> None:
     """Flush pending changes; a lost optimistic-version race becomes ConcurrentUpdate."""
+    exchange_id = exchange.id  # read now: after a failed flush the row is expired
     try:
         await session.flush()
     except StaleDataError:
         raise ConcurrentUpdate(
-            f"exchange {exchange.id} was changed by another transaction; reload and retry"
+            f"exchange {exchange_id} was changed by another transaction; reload and retry"
         ) from None
 
 

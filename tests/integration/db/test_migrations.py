@@ -48,7 +48,7 @@ async def test_upgrade_is_idempotent_and_reversible(database: Database) -> None:
     assert await upgrade_async(database.engine) == head_revision()
 
 
-async def test_fresh_database_has_no_revision(make_database: object, db_target: DbTarget) -> None:
+async def test_fresh_database_has_no_revision(db_target: DbTarget) -> None:
     db = db_target.database()
     try:
         assert await current_async(db.engine) is None

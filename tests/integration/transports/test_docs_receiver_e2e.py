@@ -14,7 +14,7 @@ import pytest
 from gateway.transports.endpoint import EndpointConfig
 from gateway.transports.errors import RemoteRejectedError
 from gateway.transports.http import HttpTransport
-from gateway.webhooks.delivery import event_document, new_event, webhook_envelope
+from gateway.webhooks.delivery import new_event, webhook_envelope
 from gateway.webhooks.signing import SigningKey
 from tests.unit.webhooks.test_docs_receiver import receiver_source
 
@@ -44,7 +44,7 @@ async def test_signed_event_accepted_then_deduplicated(
 ) -> None:
     url, namespace = docs_receiver
     event = new_event("invoice.delivered", {"invoice_id": "INV-1"}, now=datetime.now(UTC))
-    envelope = webhook_envelope(event_document(event), sender_id="gateway", receiver_id="erp")
+    envelope = webhook_envelope(event, sender_id="gateway", receiver_id="erp")
     endpoint = EndpointConfig(url, allow_plain_http=True, signing_keys=(KEY,))
     transport = HttpTransport(session)
     first = await transport.send(envelope, endpoint)
@@ -59,7 +59,7 @@ async def test_wrong_key_is_refused_for_good(
 ) -> None:
     url, _ = docs_receiver
     event = new_event("invoice.delivered", {}, now=datetime.now(UTC))
-    envelope = webhook_envelope(event_document(event), sender_id="gateway", receiver_id="erp")
+    envelope = webhook_envelope(event, sender_id="gateway", receiver_id="erp")
     wrong = SigningKey("k1", b"whsec_not_the_right_one")
     endpoint = EndpointConfig(url, allow_plain_http=True, signing_keys=(wrong,))
     with pytest.raises(RemoteRejectedError) as caught:

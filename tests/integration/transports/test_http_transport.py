@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import socket
 import ssl
 from datetime import UTC, datetime, timedelta
@@ -204,6 +205,27 @@ async def test_400_is_not_retryable(
     assert "BR-CO-10 failed" in caught.value.message
     assert caught.value.receipt is not None
     assert (caught.value.receipt.content_type or "").startswith("application/problem+json")
+
+
+async def test_attempts_are_logged_without_url_secrets(
+    start_server: StartServer,
+    session: aiohttp.ClientSession,
+    pki: Pki,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = await start_server()
+    transport = HttpTransport(session)
+    caplog.set_level(logging.INFO, logger="gateway.transports.http")
+    await transport.send(envelope("m-ok"), endpoint(server.url("/ok?token=s3cret"), pki))
+    with pytest.raises(RemoteRejectedError) as caught:
+        await transport.send(envelope("m-bad"), endpoint(server.url("/reject?token=s3cret"), pki))
+    delivered, failed = caplog.records
+    assert delivered.levelno == logging.INFO
+    assert "delivered m-ok" in delivered.getMessage()
+    assert failed.levelno == logging.WARNING
+    assert "remote-rejected [http:400, retryable=False]" in failed.getMessage()
+    assert "s3cret" not in caplog.text
+    assert "s3cret" not in caught.value.message
 
 
 async def test_redirect_is_not_followed(

@@ -20,6 +20,7 @@ from gateway.transports.http_protocol import (
     MESSAGE_ID_HEADER,
     build_receipt,
     checked_url,
+    display_url,
     error_for_receipt,
     media_type,
     outbound_headers,
@@ -113,6 +114,10 @@ def test_media_type(value: str | None, expected: str | None) -> None:
 
 
 class TestUrl:
+    def test_display_url_drops_query_and_fragment(self) -> None:
+        url = checked_url(EndpointConfig("https://partner.example:8443/in?token=s3cret#frag"))
+        assert display_url(url) == "https://partner.example:8443/in"
+
     @pytest.mark.parametrize(
         ("url", "reason"),
         [

@@ -11,6 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from gateway.cli.main import cli
+from gateway.documents.convert import model_to_json, xml_to_model
+from gateway.documents.json_type import with_document_type
 
 pytestmark = pytest.mark.artefacts
 
@@ -135,6 +137,18 @@ def test_without_artefacts_official_layers_are_skipped(run: Run, standards_dir: 
     assert json.loads(result.stdout)["artefacts_version"] is None
     text = run("validate", str(standards_dir / PEPPOL_UNCLEAN))
     assert "skipped: xsd, schematron" in text.stdout
+
+
+def test_json_input_runs_model_then_xml_layers(run: Run, standards_dir: Path,
+                                               tmp_path: Path) -> None:
+    data = (standards_dir / "peppol-poacc-3/examples/Order_Example.xml").read_bytes()
+    doc_type, model, _ = xml_to_model(data)
+    source = tmp_path / "order.json"
+    source.write_text(json.dumps(with_document_type(doc_type, model_to_json(model))))
+    result = run("validate", str(source), "--artefacts", str(standards_dir))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("VALID: order;")
+    assert "layers run: parse, model, xsd, schematron" in result.stdout
 
 
 def test_unreadable_input_exits_2(run: Run, tmp_path: Path) -> None:

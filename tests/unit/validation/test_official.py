@@ -13,6 +13,8 @@ from gateway.validation.artefacts import Artefacts, install
 from gateway.validation.official import RULE_SCHEMATRON_ERROR, OfficialValidator, svrl_findings
 from gateway.xml.parser import parse_xml
 
+pytestmark = pytest.mark.artefacts
+
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 XSL_HEAD = (
     '<xsl:stylesheet version="2.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" '

@@ -14,6 +14,8 @@ from gateway.validation.artefacts import Artefacts
 from gateway.validation.official import OfficialValidator
 from gateway.validation.pipeline import Validator, sniff_type
 
+pytestmark = pytest.mark.artefacts
+
 BASE_EXAMPLE = "peppol-bis-billing-3/examples/base-example.xml"
 
 

@@ -1,0 +1,255 @@
+"""Where the Peppol and code-list rules find things in the canonical Invoice / Credit Note.
+
+The official rules select UBL elements (`cbc:EndpointID[@schemeID]`, every `cbc:Amount`, ...);
+these functions list the model fields bound to those elements (mappings/invoice.yaml), each
+with the JSON path of the value the user wrote. Walks are plain attribute access, cached per
+run with `RuleContext.memo`, so a dozen rules share one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from gateway.documents.registry import REGISTRY
+from gateway.mapping import load_mapping
+from gateway.mapping.spec import Entry
+from gateway.model.invoice import BillingDocument, CreditNote
+from gateway.validation.rules._peppol_helpers import normalize_space
+from gateway.validation.rules.registry import Path, RuleContext
+
+# --- amounts ------------------------------------------------------------------------------
+
+ROLE_OTHER = "other"
+ROLE_TAX_TOTAL = "tax-total"  # cac:TaxTotal[cac:TaxSubtotal]/cbc:TaxAmount (BT-110)
+ROLE_TAX_TOTAL_ACCOUNTING = "tax-total-accounting"  # TaxTotal without subtotal (BT-111)
+ROLE_SUBTOTAL_TAX = "subtotal-tax"  # cac:TaxSubtotal/cbc:TaxAmount (BT-117)
+
+
+@dataclass(frozen=True, slots=True)
+class AmountRef:
+    """One UBL amount element: its value and its @currencyID.
+
+    `currency` is the @currencyID as written when it differs from the document currency
+    (BT-5); None means the document currency, or no attribute when BT-5 itself is absent.
+    """
+
+    path: Path
+    value: Decimal | None
+    currency: str | None
+    role: str = ROLE_OTHER
+
+    @property
+    def currency_path(self) -> Path:
+        return (*self.path[:-1], f"{self.path[-1]}_currency")
+
+    @property
+    def pointer_path(self) -> Path:
+        """The field to report: the currency when one was written, else the amount."""
+        return self.currency_path if self.currency is not None else self.path
+
+
+_TOTAL_FIELDS = (
+    "line_extension_amount", "tax_exclusive_amount", "tax_inclusive_amount",
+    "allowance_total_amount", "charge_total_amount", "prepaid_amount",
+    "payable_rounding_amount", "payable_amount",
+)
+
+
+def _amount(owner: Any, base: Path, name: str, role: str = ROLE_OTHER) -> AmountRef | None:
+    value = getattr(owner, name)
+    currency = getattr(owner, f"{name}_currency")
+    if value is None and currency is None:
+        return None
+    return AmountRef((*base, name), value, currency, role)
+
+
+def _allowance_amounts(charges: list[Any], base: Path) -> Iterator[AmountRef | None]:
+    for index, charge in enumerate(charges):
+        here = (*base, index)
+        yield _amount(charge, here, "amount")
+        yield _amount(charge, here, "base_amount")
+
+
+def _line_amounts(doc: BillingDocument) -> Iterator[AmountRef | None]:
+    for index, line in enumerate(doc.lines):
+        here: Path = ("lines", index)
+        yield _amount(line, here, "line_extension_amount")
+        yield from _allowance_amounts(line.allowance_charges, (*here, "allowance_charges"))
+        price = line.price
+        if price is not None:
+            yield _amount(price, (*here, "price"), "amount")
+            if price.discount is not None:
+                discount: Path = (*here, "price", "discount")
+                yield _amount(price.discount, discount, "amount")
+                yield _amount(price.discount, discount, "base_amount")
+
+
+def _tax_amounts(doc: BillingDocument) -> Iterator[AmountRef | None]:
+    for index, total in enumerate(doc.tax_totals):
+        here: Path = ("tax_totals", index)
+        role = ROLE_TAX_TOTAL if total.vat_breakdown else ROLE_TAX_TOTAL_ACCOUNTING
+        yield _amount(total, here, "tax_amount", role)
+        for sub_index, subtotal in enumerate(total.vat_breakdown):
+            sub: Path = (*here, "vat_breakdown", sub_index)
+            yield _amount(subtotal, sub, "taxable_amount")
+            yield _amount(subtotal, sub, "tax_amount", ROLE_SUBTOTAL_TAX)
+
+
+def _walk_amounts(doc: BillingDocument) -> Iterator[AmountRef | None]:
+    yield from _allowance_amounts(doc.allowance_charges, ("allowance_charges",))
+    yield from _tax_amounts(doc)
+    if doc.totals is not None:
+        for name in _TOTAL_FIELDS:
+            yield _amount(doc.totals, ("totals",), name)
+    yield from _line_amounts(doc)
+
+
+def amounts(ctx: RuleContext[Any]) -> tuple[AmountRef, ...]:
+    """Every amount element of the document (cached per run)."""
+    found: tuple[AmountRef, ...] = ctx.memo(
+        "peppol.amounts", lambda: tuple(a for a in _walk_amounts(ctx.model) if a is not None)
+    )
+    return found
+
+
+def effective_currency(ref: AmountRef, doc: BillingDocument) -> str | None:
+    """The @currencyID the element carries (None: no attribute)."""
+    return ref.currency if ref.currency is not None else doc.currency_code
+
+
+def allowance_charges(doc: BillingDocument) -> Iterator[tuple[Path, Any]]:
+    """Document level (BG-20/21) then line level (BG-27/28) allowances and charges."""
+    for index, charge in enumerate(doc.allowance_charges):
+        yield ("allowance_charges", index), charge
+    for line_index, line in enumerate(doc.lines):
+        for index, charge in enumerate(line.allowance_charges):
+            yield ("lines", line_index, "allowance_charges", index), charge
+
+
+# --- identifiers with a scheme (EndpointID, PartyIdentification/ID, CompanyID) ------------
+
+KIND_ENDPOINT = "endpoint"  # cbc:EndpointID
+KIND_PARTY_ID = "party"  # cac:PartyIdentification/cbc:ID
+KIND_COMPANY_ID = "company"  # cac:PartyLegalEntity/cbc:CompanyID
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierRef:
+    path: Path
+    scheme_path: Path
+    value: str
+    scheme: str | None
+    kind: str
+
+
+def _party_ids(party: Any, base: Path, endpoint: bool) -> Iterator[IdentifierRef]:
+    if endpoint and (party.endpoint_id is not None or party.endpoint_scheme_id is not None):
+        yield IdentifierRef((*base, "endpoint_id"), (*base, "endpoint_scheme_id"),
+                            party.endpoint_id or "", party.endpoint_scheme_id, KIND_ENDPOINT)
+    for index, ident in enumerate(party.identifiers):
+        here = (*base, "identifiers", index)
+        yield IdentifierRef((*here, "id"), (*here, "scheme_id"), ident.id or "",
+                            ident.scheme_id, KIND_PARTY_ID)
+    legal_id = party.legal_registration_id
+    legal_scheme = party.legal_registration_id_scheme_id
+    if legal_id is not None or legal_scheme is not None:
+        yield IdentifierRef((*base, "legal_registration_id"),
+                            (*base, "legal_registration_id_scheme_id"), legal_id or "",
+                            legal_scheme, KIND_COMPANY_ID)
+
+
+def _walk_identifiers(doc: BillingDocument) -> Iterator[IdentifierRef]:
+    if doc.seller is not None:
+        yield from _party_ids(doc.seller, ("seller",), endpoint=True)
+    if doc.buyer is not None:
+        yield from _party_ids(doc.buyer, ("buyer",), endpoint=True)
+    if doc.payee is not None:
+        yield from _party_ids(doc.payee, ("payee",), endpoint=False)
+
+
+def identifiers(ctx: RuleContext[Any]) -> tuple[IdentifierRef, ...]:
+    """Every party identifier element that can carry a @schemeID (cached per run)."""
+    found: tuple[IdentifierRef, ...] = ctx.memo(
+        "peppol.identifiers", lambda: tuple(_walk_identifiers(ctx.model))
+    )
+    return found
+
+
+# --- countries ----------------------------------------------------------------------------
+
+
+def _address_country(party: Any) -> str:
+    address = getattr(party, "address", None) if party is not None else None
+    return normalize_space(address.country_code if address is not None else None).upper()
+
+
+def seller_country(doc: BillingDocument) -> str:
+    """upper-case(normalize-space(seller cac:PostalAddress/cac:Country/cbc:IdentificationCode))."""
+    return _address_country(doc.seller)
+
+
+def buyer_country(doc: BillingDocument) -> str:
+    return _address_country(doc.buyer)
+
+
+def both_german(ctx: RuleContext[Any]) -> bool:
+    """`$supplierCountryIsDE and $customerCountryIsDE` of the Peppol rules."""
+    result: bool = ctx.memo(
+        "peppol.both-de",
+        lambda: seller_country(ctx.model) == "DE" and buyer_country(ctx.model) == "DE",
+    )
+    return result
+
+
+def is_credit_note(doc: Any) -> bool:
+    return isinstance(doc, CreditNote)
+
+
+# --- element text fields (for PEPPOL-EN16931-R008) ----------------------------------------
+
+_TEXT_CODECS = frozenset({"text", "code", "binary"})
+# A tree of JSON keys: a key maps to True (a text element) or to the subtree of a group.
+KeyTree = dict[str, Any]
+
+
+def _text_tree(entries: tuple[Entry, ...]) -> KeyTree:
+    tree: KeyTree = {}
+    for entry in entries:
+        if entry.fields is not None:
+            subtree = _text_tree(entry.fields)
+            if subtree:
+                tree[entry.json] = subtree
+        elif (entry.codec is not None and entry.codec.name in _TEXT_CODECS
+              and entry.xpath.attribute is None):
+            tree[entry.json] = True
+    return tree
+
+
+@cache
+def text_element_tree(doc_type: str) -> KeyTree:
+    """JSON keys of the fields bound to element text (not attributes) in the type's mapping."""
+    mapping = load_mapping(REGISTRY.get(doc_type).mapping)
+    return _text_tree(mapping.spec.fields)
+
+
+def iter_text_elements(model: Any, tree: KeyTree, base: Path = ()) -> Iterator[tuple[Path, str]]:
+    """(path, text) of every element-text value present in `model`, following `tree`."""
+    for key, sub in tree.items():
+        value = getattr(model, key, None)
+        if value is None:
+            continue
+        if sub is True:
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    yield (*base, key, index), item
+            else:
+                yield (*base, key), value
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from iter_text_elements(item, sub, (*base, key, index))
+        else:
+            yield from iter_text_elements(value, sub, (*base, key))
