@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from gateway.cli._io import looks_like_json
 from gateway.cli.errors import EXIT_FINDINGS, EXIT_OK, reported_errors
 from gateway.errors import DocumentInvalid, InputError, PayloadTooLarge
 from gateway.findings import Finding, Layer, Report
@@ -88,7 +89,7 @@ def validate_json(data: bytes, validator: Validator, rule_sets: tuple[str, ...] 
 
 
 def validate_bytes(data: bytes, validator: Validator, rule_sets: tuple[str, ...] | None) -> Report:
-    if data.lstrip()[:1] in (b"{", b"["):
+    if looks_like_json(data):
         return validate_json(data, validator, rule_sets)
     return validator.validate_xml(data, rule_sets=rule_sets)
 

@@ -96,7 +96,7 @@ class OutboxWorker:
                 _log.exception("outbox worker %s: claiming failed", self.worker_id)
                 handled = 0
             if handled == 0:
-                await _idle(stop, self.wakeup, self.config.poll_interval)
+                await idle(stop, self.wakeup, self.config.poll_interval)
         _log.info("outbox worker %s stopped", self.worker_id)
 
     async def run_once(self) -> int:
@@ -233,7 +233,7 @@ def _error_text(error: GatewayError) -> str:
     return prefix + error.message
 
 
-async def _idle(stop: asyncio.Event, wakeup: asyncio.Event, seconds: float) -> None:
+async def idle(stop: asyncio.Event, wakeup: asyncio.Event, seconds: float) -> None:
     """Sleep until `seconds` pass, `wakeup` is set or `stop` is set."""
     waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wakeup.wait())]
     try:

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic.json_schema import JsonDict
 
 from gateway.jsonio import JsonFloat
 
@@ -88,5 +89,5 @@ class CanonicalModel(BaseModel):
 
 def bt(term: str, description: str, **kwargs: Any) -> Any:
     """A model field annotated with its EN 16931 business term (BT-n / BG-n)."""
-    extra = {"bt": term}
+    extra: JsonDict = {"bt": term}
     return Field(description=f"{term}: {description}", json_schema_extra=extra, **kwargs)

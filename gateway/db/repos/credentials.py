@@ -131,8 +131,14 @@ class Principal:
     api_key: ApiKey
 
 
-async def authenticate_api_key(session: AsyncSession, token: str, *, now: datetime) -> Principal:
-    """The partner the presented key belongs to, or Unauthorized("invalid API key")."""
+async def authenticate_api_key(
+    session: AsyncSession, token: str, *, now: datetime, record_use: bool = True
+) -> Principal:
+    """The partner the presented key belongs to, or Unauthorized("invalid API key").
+
+    With ``record_use=False`` nothing is written (a read-only session may be used); the
+    caller then calls `record_api_key_use` in a write transaction when `needs_use_record`.
+    """
     parsed = api_keys.parse(token)
     stmt = select(ApiKey, Partner).join(Partner, Partner.id == ApiKey.partner_id).where(
         ApiKey.key_id == parsed.key_id
@@ -147,10 +153,22 @@ async def authenticate_api_key(session: AsyncSession, token: str, *, now: dateti
             or partner.key_prefix != parsed.partner_prefix):
         raise Unauthorized("invalid API key")
     now = require_aware(now, "now")
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+    if record_use and needs_use_record(key, now):
         key.last_used_at = now
         await session.flush()
     return Principal(partner=partner, api_key=key)
+
+
+def needs_use_record(key: ApiKey, now: datetime) -> bool:
+    """last_used_at is written at most every LAST_USED_RESOLUTION per key."""
+    return key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION
+
+
+async def record_api_key_use(session: AsyncSession, key_id: str, *, now: datetime) -> None:
+    key = (await session.scalars(select(ApiKey).where(ApiKey.key_id == key_id))).one_or_none()
+    if key is not None and needs_use_record(key, require_aware(now, "now")):
+        key.last_used_at = now
+        await session.flush()
 
 
 async def revoke_api_key(

@@ -32,6 +32,10 @@ def normalize_space(value: str | None) -> str:
     """XPath `normalize-space()`: trim and collapse XML whitespace; absent is ''."""
     if not value:
         return ""
+    if value.isascii():
+        # For ASCII text str.split() splits on XML whitespace (plus control characters that
+        # XML 1.0 does not allow), and it is several times faster than the regex.
+        return " ".join(value.split())
     return _XML_SPACE.sub(" ", value).strip(" ")
 
 

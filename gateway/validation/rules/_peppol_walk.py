@@ -212,21 +212,22 @@ def is_credit_note(doc: Any) -> bool:
 # --- element text fields (for PEPPOL-EN16931-R008) ----------------------------------------
 
 _TEXT_CODECS = frozenset({"text", "code", "binary"})
-# A tree of JSON keys: a key maps to True (a text element) or to the subtree of a group.
-KeyTree = dict[str, Any]
+_XML_WHITESPACE = " \t\n\r"
+# JSON keys of a group: (key, None) for a text element, (key, subtree) for a nested group.
+KeyTree = tuple[tuple[str, "KeyTree | None"], ...]
 
 
 def _text_tree(entries: tuple[Entry, ...]) -> KeyTree:
-    tree: KeyTree = {}
+    tree: list[tuple[str, KeyTree | None]] = []
     for entry in entries:
         if entry.fields is not None:
             subtree = _text_tree(entry.fields)
             if subtree:
-                tree[entry.json] = subtree
+                tree.append((entry.json, subtree))
         elif (entry.codec is not None and entry.codec.name in _TEXT_CODECS
               and entry.xpath.attribute is None):
-            tree[entry.json] = True
-    return tree
+            tree.append((entry.json, None))
+    return tuple(tree)
 
 
 @cache
@@ -236,20 +237,26 @@ def text_element_tree(doc_type: str) -> KeyTree:
     return _text_tree(mapping.spec.fields)
 
 
-def iter_text_elements(model: Any, tree: KeyTree, base: Path = ()) -> Iterator[tuple[Path, str]]:
-    """(path, text) of every element-text value present in `model`, following `tree`."""
-    for key, sub in tree.items():
+def empty_text_elements(model: Any, tree: KeyTree) -> list[Path]:
+    """Paths of the element-text values in `model` that are empty or only XML whitespace."""
+    found: list[Path] = []
+    _collect_empty(model, tree, (), found)
+    return found
+
+
+def _collect_empty(model: Any, tree: KeyTree, base: Path, found: list[Path]) -> None:
+    for key, sub in tree:
         value = getattr(model, key, None)
         if value is None:
             continue
-        if sub is True:
+        if sub is None:
             if isinstance(value, list):
-                for index, item in enumerate(value):
-                    yield (*base, key, index), item
-            else:
-                yield (*base, key), value
+                found.extend((*base, key, i) for i, v in enumerate(value)
+                             if not v.strip(_XML_WHITESPACE))
+            elif not value.strip(_XML_WHITESPACE):
+                found.append((*base, key))
         elif isinstance(value, list):
             for index, item in enumerate(value):
-                yield from iter_text_elements(item, sub, (*base, key, index))
+                _collect_empty(item, sub, (*base, key, index), found)
         else:
-            yield from iter_text_elements(value, sub, (*base, key))
+            _collect_empty(value, sub, (*base, key), found)

@@ -24,8 +24,8 @@ from gateway.validation.rules._peppol_walk import (
     amounts,
     both_german,
     effective_currency,
+    empty_text_elements,
     is_credit_note,
-    iter_text_elements,
     text_element_tree,
 )
 from gateway.validation.rules.registry import RuleContext, Violation
@@ -143,9 +143,8 @@ def one_project_reference(ctx: RuleContext[Any], flavour: Flavour) -> Iterator[V
 
 @rule("PEPPOL-EN16931-R008", "Document MUST not contain empty elements.")
 def no_empty_elements(ctx: RuleContext[Any], flavour: Flavour) -> Iterator[Violation]:
-    for path, text in iter_text_elements(ctx.model, text_element_tree(ctx.doc_type)):
-        if not normalize_space(text):
-            yield Violation(path)
+    for path in empty_text_elements(ctx.model, text_element_tree(ctx.doc_type)):
+        yield Violation(path)
 
 
 # --- parties ------------------------------------------------------------------------------
