@@ -36,6 +36,11 @@ def now(request: web.Request) -> datetime:
     return request.config_dict[keys.OPTIONS].clock()
 
 
+def max_document_bytes(request: web.Request) -> int:
+    """The size limit of a submitted document (GATEWAY_MAX_DOCUMENT_BYTES)."""
+    return request.config_dict[keys.SETTINGS].max_document_bytes
+
+
 def actor(request: web.Request) -> str:
     return request[keys.ACTOR]
 

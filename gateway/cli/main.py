@@ -22,6 +22,9 @@ COMMAND_MODULES: dict[str, str] = {
     "schema": "gateway.cli.schema",
     "db": "gateway.cli.db",
     "audit": "gateway.cli.audit",
+    "remittance": "gateway.cli.remittance",
+    "certs": "gateway.cli.certs",
+    "serve": "gateway.cli.serve",
 }
 
 

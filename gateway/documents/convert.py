@@ -3,7 +3,7 @@
     doc_type, model, findings = xml_to_model(xml_bytes)        # sniffed from root + CustomizationID
     xml_bytes = model_to_xml(model, doc_type)
     model, findings = json_to_model(json_bytes_or_dict, "invoice")
-    json_dict = model_to_json(model)                            # model_dump(mode="json", exclude_none=True)
+    json_dict = model_to_json(model)          # model_dump(mode="json", exclude_none=True)
 
 The mapping file of the type (mappings/<name>.yaml) drives both directions. Reading UBL is
 lenient (see mappings/README.md): only input that is not well-formed XML, or not a supported
@@ -12,8 +12,12 @@ document, raises. Reading JSON is strict: type errors raise DocumentInvalid with
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+import contextlib
+import functools
+import gc
+import importlib
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol, cast
 
 from lxml import etree
 from pydantic import BaseModel, ValidationError
@@ -35,15 +39,26 @@ RULE_JSON_MISSING = "GW-JSON-MISSING"
 DocTypeArg = DocumentType | str
 
 
-@runtime_checkable
 class Completable(Protocol):
     """A model that derives values the JSON may omit (totals, VAT breakdown, ...)."""
 
-    def complete(self) -> tuple[Any, list[Finding]]: ...
+    def complete(self, *, copy: bool = True) -> tuple[Any, list[Finding]]: ...
 
 
 def resolve_type(doc_type: DocTypeArg) -> DocumentType:
     return doc_type if isinstance(doc_type, DocumentType) else REGISTRY.get(doc_type)
+
+
+@functools.cache
+def _model_class(model_path: str) -> type[BaseModel]:
+    module_name, _, class_name = model_path.partition(":")
+    model: type[BaseModel] = getattr(importlib.import_module(module_name), class_name)
+    return model
+
+
+def model_class(doc_type: DocumentType) -> type[BaseModel]:
+    """The type's canonical model class (imported once)."""
+    return _model_class(doc_type.model_path)
 
 
 def sniff(root: Any) -> DocumentType:
@@ -75,9 +90,28 @@ def element_to_model(root: Any, doc_type: DocTypeArg | None = None
         raise UnsupportedDocumentError(
             f"a {resolved.key} document has root element {expected}, not {root.tag}"
         )
-    result = load_mapping(resolved.mapping).parse(root, codec_rules=_codec_rules(resolved))
-    model, problems = validate_lenient(resolved.model, result.data)
+    with gc_paused():
+        result = load_mapping(resolved.mapping).parse(root, codec_rules=_codec_rules(resolved))
+        model, problems = validate_lenient(model_class(resolved), result.data)
     return resolved, model, [*result.findings, *problems]
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a document's object graph is built.
+
+    The graph of dicts, lists and models has no reference cycles, yet each collector pass
+    walks all of it: on a 500-line invoice that is a quarter of the reading time. Reference
+    counting still frees everything; the collector resumes (if it was on) afterwards.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _codec_rules(doc_type: DocumentType) -> Mapping[str, str]:
@@ -89,8 +123,9 @@ def _codec_rules(doc_type: DocumentType) -> Mapping[str, str]:
 def model_to_xml(model: BaseModel, doc_type: DocTypeArg, *, pretty: bool = False) -> bytes:
     """Render a canonical model as UBL, always in UBL schema order."""
     resolved = resolve_type(doc_type)
-    if not isinstance(model, resolved.model):
-        raise TypeError(f"a {resolved.key} document needs a {resolved.model.__name__} model, "
+    expected = model_class(resolved)
+    if not isinstance(model, expected):
+        raise TypeError(f"a {resolved.key} document needs a {expected.__name__} model, "
                         f"not {type(model).__name__}")
     return load_mapping(resolved.mapping).render_bytes(model, pretty=pretty)
 
@@ -116,13 +151,15 @@ def json_to_model(data: bytes | str | Mapping[str, Any], doc_type: DocTypeArg,
                           f"a {resolved.key} document is a JSON object", json_pointer="")
         raise DocumentInvalid(finding.message, findings=[finding])
     values = dict(raw)
-    fields = resolved.model.model_fields
+    model_type = model_class(resolved)
+    fields = model_type.model_fields
     for key, default in (("customization_id", resolved.customization_id),
                          ("profile_id", resolved.profile_id)):
         if key in fields and default is not None:
             values.setdefault(key, default)
     try:
-        model = resolved.model.model_validate(values)
+        with gc_paused():
+            model = model_type.model_validate(values)
     except ValidationError as exc:
         findings = json_findings(exc)
         raise DocumentInvalid(
@@ -130,8 +167,9 @@ def json_to_model(data: bytes | str | Mapping[str, Any], doc_type: DocTypeArg,
             + (f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""),
             findings=findings,
         ) from None
-    if complete and isinstance(model, Completable):
-        return model.complete()
+    if complete and callable(getattr(model, "complete", None)):
+        # nothing else holds the new model: complete it in place
+        return cast(Completable, model).complete(copy=False)
     return model, []
 
 

@@ -174,4 +174,5 @@ class DocumentAnalyzer:
         if Layer.SCHEMATRON in report.layers_run:
             report.skip(Layer.RULES)  # the official rules judged already (module docstring)
             return
-        report.extend(Layer.RULES, run_rules(model, doc_type.key, own_rule_sets(doc_type.rule_sets)))
+        rule_sets = own_rule_sets(doc_type.rule_sets)
+        report.extend(Layer.RULES, run_rules(model, doc_type.key, rule_sets))

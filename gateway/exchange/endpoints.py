@@ -56,7 +56,9 @@ def _signing_keys(value: Any) -> bool:
 
 
 def _headers(value: Any) -> bool:
-    return isinstance(value, dict) and all(_text(k) and isinstance(v, str) for k, v in value.items())
+    return isinstance(value, dict) and all(
+        _text(name) and isinstance(text, str) for name, text in value.items()
+    )
 
 
 SETTING_CHECKS: Mapping[str, tuple[Callable[[Any], bool], str]] = {

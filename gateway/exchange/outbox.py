@@ -32,6 +32,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db.base import require_aware
+from gateway.db.repos._common import page
 from gateway.db.repos.exchanges import flush_exchange, get_exchange, transition
 from gateway.db.tables.exchanges import Exchange
 from gateway.errors import Conflict, InputError
@@ -268,12 +269,17 @@ async def replay(
 
 
 async def list_dead_letters(
-    session: AsyncSession, *, partner_id: str | None = None, limit: int = 100
+    session: AsyncSession,
+    *,
+    partner_id: str | None = None,
+    after: str | None = None,
+    limit: int = 100,
 ) -> Sequence[Exchange]:
+    """Dead-lettered outbound exchanges (what an admin may replay), oldest first."""
     stmt = select(Exchange).where(
         Exchange.direction == Direction.OUTBOUND.value,
         Exchange.state == State.DEAD_LETTER.value,
     )
     if partner_id is not None:
         stmt = stmt.where(Exchange.partner_id == partner_id)
-    return (await session.scalars(stmt.order_by(Exchange.id).limit(limit))).all()
+    return (await session.scalars(page(stmt, Exchange.id, after=after, limit=limit))).all()

@@ -77,13 +77,17 @@ class OutboxWorker:
         clock: Clock,
         config: WorkerConfig | None = None,
         wakeup: asyncio.Event | None = None,
+        events_wakeup: asyncio.Event | None = None,
     ) -> None:
+        """`wakeup` starts an idle worker at once; `events_wakeup` is set when this worker
+        queued webhook events (the dispatcher's wakeup)."""
         self.db = db
         self.transports = transports
         self.worker_id = worker_id
         self.clock = clock
         self.config = config or WorkerConfig()
         self.wakeup = wakeup or asyncio.Event()
+        self.events_wakeup = events_wakeup
         self.processed = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -108,6 +112,8 @@ class OutboxWorker:
             )
         await asyncio.gather(*(self._deliver(exchange) for exchange in claimed))
         self.processed += len(claimed)
+        if claimed and self.events_wakeup is not None:
+            self.events_wakeup.set()
         return len(claimed)
 
     async def _deliver(self, exchange: Exchange) -> None:

@@ -27,8 +27,12 @@ from gateway.mapping.parse import (
     compile_parse,
     parse_document,
 )
-from gateway.mapping.render import RenderStep, compile_render, namespace_map, render_document
+from gateway.mapping.render import DocumentPlan, compile_render, render_text
 from gateway.mapping.spec import Entry, MappingError, MappingSpec
+
+# Reads only what `render_text` wrote: no DTD, no entities, no network all the same.
+_OWN_OUTPUT = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                              remove_blank_text=True)
 
 __all__ = [
     "DEFAULT_MAPPINGS_DIR",
@@ -48,27 +52,34 @@ __all__ = [
 class DocumentMapping:
     """A loaded, compiled mapping file. Immutable; share it freely (`load_mapping` caches)."""
 
-    __slots__ = ("_nsmap", "_parse_root", "_render_plan", "spec")
+    __slots__ = ("_parse_root", "_render_plan", "spec")
 
     def __init__(self, spec: MappingSpec) -> None:
         self.spec = spec
-        self._render_plan: tuple[RenderStep, ...] = compile_render(spec.fields)
+        self._render_plan: DocumentPlan = compile_render(spec)
         self._parse_root: ParseNode = compile_parse(spec.fields)
-        self._nsmap = namespace_map(spec)
 
     @property
     def name(self) -> str:
         return self.spec.name
 
-    def render(self, source: Any) -> Any:
-        """The UBL root element for `source`: a canonical model or its JSON dict."""
-        return render_document(self.spec, self._nsmap, self._render_plan, source)
+    def render_text(self, source: Any) -> str:
+        """The UBL document for `source` (a canonical model or its JSON dict), as text."""
+        return render_text(self._render_plan, source)
 
     def render_bytes(self, source: Any, *, pretty: bool = False) -> bytes:
-        result: bytes = etree.tostring(
-            self.render(source), xml_declaration=True, encoding="UTF-8", pretty_print=pretty
-        )
+        """The UBL document as UTF-8 bytes with an XML declaration; `pretty` indents it."""
+        data = self.render_text(source).encode("utf-8")
+        if not pretty:
+            return data
+        root = etree.fromstring(data, _OWN_OUTPUT)
+        etree.indent(root, space="  ")
+        result: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
         return result
+
+    def render(self, source: Any) -> Any:
+        """The UBL root element (lxml) for `source`."""
+        return etree.fromstring(self.render_text(source).encode("utf-8"), _OWN_OUTPUT)
 
     def parse(self, root: Any, *, codec_rules: Mapping[str, str] | None = None) -> ParseResult:
         """The JSON dict (Python values) and findings for the document element `root`.

@@ -31,7 +31,7 @@ _INTEGER = re.compile(r"[+-]?\d+")
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
 
 
-def _read_text(text: str) -> str:
+def read_text(text: str) -> str:
     return text
 
 
@@ -106,9 +106,9 @@ class Codec:
 CODECS: dict[str, Codec] = {
     codec.name: codec
     for codec in (
-        Codec("text", _read_text, _write_text, "text kept exactly as written"),
-        Codec("code", _read_text, _write_text, "a code-list value, kept exactly as written"),
-        Codec("binary", _read_text, _write_text, "base64 content, kept exactly as written"),
+        Codec("text", read_text, _write_text, "text kept exactly as written"),
+        Codec("code", read_text, _write_text, "a code-list value, kept exactly as written"),
+        Codec("binary", read_text, _write_text, "base64 content, kept exactly as written"),
         Codec("decimal", _read_decimal, _write_decimal,
               "xsd:decimal, read into Decimal keeping its scale (\"25.0\" stays \"25.0\")"),
         Codec("integer", _read_integer, _write_text, "xsd:integer"),

@@ -179,9 +179,13 @@ def check_layout(entries: tuple[Entry, ...], where: str = "") -> None:
     closed: set[tuple[str, ...]] = set()
     open_path: tuple[str, ...] = ()
     written: set[tuple[tuple[str, ...], str | None]] = set()
+    values: set[tuple[str, ...]] = set()  # elements that carry a value: leaves
     for entry in entries:
         path = entry.xpath.elements
         name = f"{where}.{entry.json}" if where else entry.json
+        if any(path[:k] in values for k in range(1, len(path))):
+            raise ValueError(f"entry {name}: {entry.xpath.text!r} goes below an element "
+                             "that another entry gives a value")
         common = _common_prefix(open_path, path)
         closed.update(open_path[:k] for k in range(common + 1, len(open_path) + 1))
         for k in range(1, len(path) + 1):
@@ -194,6 +198,8 @@ def check_layout(entries: tuple[Entry, ...], where: str = "") -> None:
         if exclusive and common == len(path) and path:
             raise ValueError(f"entry {name}: a group or repeated element cannot be shared")
         target = (path, entry.xpath.attribute)
+        if not exclusive and entry.xpath.attribute is None and path:
+            values.add(path)
         if not exclusive:
             if target in written:
                 raise ValueError(f"entry {name}: another entry already writes {entry.xpath.text!r}")

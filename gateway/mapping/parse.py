@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.findings import Finding, Layer, Severity, json_pointer
-from gateway.mapping.codecs import CodecError
+from gateway.mapping.codecs import CodecError, read_text
 from gateway.mapping.render import resolve_pointer
 from gateway.mapping.spec import NS_XSI, Entry, Implied, MappingSpec
 
@@ -38,6 +38,8 @@ class ValueRead:
     repeated: bool
     implied: Implied | None
     implied_value: Any  # the implied literal as the codec reads it
+    plain: bool  # text kept as is, singular, nothing implied: store the text directly
+    pending: tuple[str, ...] | None  # text kept as is, implied from this JSON pointer
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class ParseNode:
     text: ValueRead | None = None
     attributes: dict[str, ValueRead] = field(default_factory=dict)
     group: GroupRead | None = None
+    leaf: bool = False  # an element with a value (text, attributes) and nothing below
 
 
 @dataclass(slots=True)
@@ -75,14 +78,24 @@ def compile_parse(entries: tuple[Entry, ...], prefix: str = "") -> ParseNode:
         assert entry.codec is not None  # loader guarantees: a value entry has a codec
         implied = entry.implied
         literal = None if implied is None or implied.literal is None else implied.literal
+        plain = entry.codec.read is read_text and not entry.card.repeated
         read = ValueRead(entry.json, name, entry.bt, entry.codec.name, entry.codec.read,
                          entry.card.repeated, implied,
-                         None if literal is None else entry.codec.read(literal))
+                         None if literal is None else entry.codec.read(literal),
+                         plain and implied is None,
+                         implied.pointer if plain and implied is not None else None)
         if entry.xpath.attribute is None:
             node.text = read
         else:
             node.attributes[entry.xpath.attribute] = read
+    _mark_leaves(root)
     return root
+
+
+def _mark_leaves(node: ParseNode) -> None:
+    for child in node.children.values():
+        child.leaf = not child.children and child.group is None
+        _mark_leaves(child)
 
 
 class _Context:
@@ -156,8 +169,11 @@ def parse_document(spec: MappingSpec, node: ParseNode, root: Any,
     context = _Context(spec, codec_rules or {})
     data: dict[str, Any] = {}
     _read(root, node, data, (), context)
+    implied: dict[tuple[str, ...], Any] = {}
     for target, key, pointer, value in context.pending:
-        if resolve_pointer(data, pointer) == value:
+        if pointer not in implied:
+            implied[pointer] = resolve_pointer(data, pointer)
+        if implied[pointer] == value:
             del target[key]
     return ParseResult(data, context.findings)
 
@@ -171,12 +187,37 @@ def _read(element: Any, node: ParseNode, target: dict[str, Any], path: Path,
         _store(element, node.text, element.text or "", target, path, context, None)
     children = node.children
     for child in element:
-        tag = child.tag
-        if tag.__class__ is not str:
-            continue  # comment or processing instruction
-        sub = children.get(tag)
+        sub = children.get(child.tag)
         if sub is None:
-            context.unmapped(child, path)
+            if child.tag.__class__ is str:  # not a comment or processing instruction
+                context.unmapped(child, path)
+            continue
+        if sub.leaf:
+            # Most elements carry one value: read them here, without a call per element.
+            read = sub.text
+            if read is not None:
+                text = child.text
+                if text is None:
+                    text = ""
+                if read.plain and read.key not in target:
+                    target[read.key] = text
+                else:
+                    _store(child, read, text, target, path, context, None)
+            names = child.keys()
+            if names:
+                attributes = sub.attributes
+                for name in names:
+                    read = attributes.get(name)
+                    if read is None:
+                        if not name.startswith(_XSI_PREFIX):
+                            context.unmapped(child, path, name)
+                    elif read.plain and read.key not in target:
+                        target[read.key] = child.get(name)
+                    elif read.pending and read.key not in target:
+                        value = target[read.key] = child.get(name)
+                        context.pending.append((target, read.key, read.pending, value))
+                    else:
+                        _store(child, read, child.get(name), target, path, context, name)
             continue
         group = sub.group
         if group is None:

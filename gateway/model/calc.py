@@ -219,14 +219,16 @@ def document_tax_amount(doc: BillingDocument) -> Decimal:
 # --- derivation ---------------------------------------------------------------------------
 
 
-def complete(doc: BillingDocument) -> tuple[BillingDocument, list[Finding]]:
-    """A copy of `doc` with omitted derived values filled in; given values are kept.
+def complete(doc: BillingDocument, *, copy: bool = True
+             ) -> tuple[BillingDocument, list[Finding]]:
+    """`doc` with omitted derived values filled in; given values are kept.
 
     Fills line net amounts (BT-131), allowance/charge amounts from base x percentage, the
     VAT breakdown (BG-23) and VAT total (BT-110) when the first TaxTotal omits them, and the
     document totals (BG-22) that are missing. Returns an info finding per derived group.
+    Works on a deep copy unless `copy` is false (for a model nothing else holds yet).
     """
-    result = doc.model_copy(deep=True)
+    result = doc.model_copy(deep=True) if copy else doc
     notes: list[Finding] = []
     _complete_lines(result, notes)
     _complete_allowance_charges(result.allowance_charges, "/allowance_charges", "BT-92/BT-99",

@@ -540,11 +540,11 @@ class BillingDocument(CanonicalModel):
         """BT-9 wherever the binding puts it (overridden by Invoice)."""
         return next((m.due_date for m in self.payment_means if m.due_date is not None), None)
 
-    def complete(self) -> tuple[BillingDocument, list[Finding]]:
-        """A copy with omitted totals and VAT breakdown derived (gateway.model.calc)."""
+    def complete(self, *, copy: bool = True) -> tuple[BillingDocument, list[Finding]]:
+        """Omitted totals and VAT breakdown derived (gateway.model.calc.complete)."""
         from gateway.model.calc import complete  # calc builds on these classes
 
-        return complete(self)
+        return complete(self, copy=copy)
 
     def iter_amount_currencies(self) -> Iterator[tuple[str, str]]:
         """(JSON pointer, currency) of every amount whose @currencyID differs from BT-5."""

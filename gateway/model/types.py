@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
-from pydantic.json_schema import JsonDict
+from pydantic.config import JsonDict
 
 from gateway.jsonio import JsonFloat
 

@@ -55,11 +55,12 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     if not isinstance(data, bytes | bytearray):
         raise InputError("XML input must be bytes")
     check_size(data, max_bytes)
-    head = data[:4096]
-    if _DOCTYPE.search(head) or _DOCTYPE.search(data):
-        raise HostileInputError("DTDs are not allowed (document type declaration found)")
-    if _ENTITY.search(data):
-        raise HostileInputError("entity declarations are not allowed")
+    # Both declarations start with "<!"; the byte search is far cheaper than the regexes.
+    if b"<!" in data:
+        if _DOCTYPE.search(data):
+            raise HostileInputError("DTDs are not allowed (document type declaration found)")
+        if _ENTITY.search(data):
+            raise HostileInputError("entity declarations are not allowed")
     if not data.strip():
         raise InputError("empty document")
     try:
@@ -97,4 +98,6 @@ def to_text(data: bytes) -> str:
     try:
         return data.decode(encoding)
     except (LookupError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot decode document as declared encoding {encoding!r}: {exc}") from None
+        raise InputError(
+            f"cannot decode document as declared encoding {encoding!r}: {exc}"
+        ) from None

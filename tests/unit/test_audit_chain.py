@@ -40,7 +40,9 @@ def _chain(count: int) -> list[AuditEntry]:
 def test_intact_chain() -> None:
     entries = _chain(5)
     result = verify_entries(entries)
-    assert result.ok and result.entries == 5 and result.head_hash == entries[-1].entry_hash
+    assert result.ok
+    assert result.entries == 5
+    assert result.head_hash == entries[-1].entry_hash
     assert verify_entries([]).head_hash == GENESIS_HASH
 
 
@@ -66,7 +68,8 @@ def test_reordering_breaks_the_links() -> None:
     entries[1], entries[2] = entries[2], entries[1]
     entries[1].seq, entries[2].seq = 2, 3
     result = verify_entries(entries)
-    assert not result.ok and result.broken_seq == 2
+    assert not result.ok
+    assert result.broken_seq == 2
 
 
 def test_a_re_hashed_edit_still_breaks_the_next_link() -> None:
@@ -84,7 +87,8 @@ def test_truncation_needs_the_expected_head() -> None:
     entries = _chain(4)
     assert verify_entries(entries[:3]).ok
     result = verify_entries(entries[:3], expected_head=entries[3].entry_hash)
-    assert not result.ok and result.broken_seq == 4
+    assert not result.ok
+    assert result.broken_seq == 4
 
 
 def test_canonical_json_is_deterministic_and_strict() -> None:

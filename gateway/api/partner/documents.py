@@ -14,7 +14,14 @@ from aiohttp import web
 
 from gateway.api import documents as docs
 from gateway.api import keys
-from gateway.api.http import actor, database, json_response, partner_id, read_body
+from gateway.api.http import (
+    actor,
+    database,
+    json_response,
+    max_document_bytes,
+    partner_id,
+    read_body,
+)
 from gateway.api.idempotent import run_idempotent
 from gateway.api.problem import ProblemError
 from gateway.api.spec import (
@@ -45,7 +52,7 @@ def declared_type(request: web.Request) -> str | None:
 
 async def submit(request: web.Request) -> web.Response:
     analyzer = request.config_dict[keys.ANALYZER]
-    body = await read_body(request, analyzer.max_bytes)
+    body = await read_body(request, max_document_bytes(request))
     pipeline = InboundPipeline(database(request), analyzer,
                                clock=request.config_dict[keys.OPTIONS].clock)
 

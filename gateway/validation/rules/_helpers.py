@@ -214,6 +214,7 @@ class TaxCategoryUse:
     charge_by_code_rate: dict[tuple[str, Decimal], Decimal] = field(default_factory=dict)
     allowance_by_code: dict[str, Decimal] = field(default_factory=dict)
     allowance_by_code_rate: dict[tuple[str, Decimal], Decimal] = field(default_factory=dict)
+    codes: set[str] = field(default_factory=set)  # every normalised code, whatever the scheme
 
     def all_allowance_charges(self) -> Iterator[CategoryOccurrence]:
         yield from self.allowances
@@ -287,11 +288,21 @@ def _collect(doc: BillingDocument) -> TaxCategoryUse:
     _collect_lines(doc, use)
     _collect_allowance_charges(doc, use)
     _collect_breakdowns(doc, use)
+    for group in (use.lines, use.allowances, use.charges, use.other_allowance_charges,
+                  use.breakdowns):
+        use.codes.update(o.norm for o in group)
     return use
 
 
+_CATEGORY_USE = "cen.category_use"
+_PARTY_TAX_IDS = "cen.party_tax_ids"
+
+
 def category_use(ctx: RuleContext[Any]) -> TaxCategoryUse:
-    use: TaxCategoryUse = ctx.memo("cen.category_use", lambda: _collect(document(ctx)))
+    """The document's `TaxCategoryUse`, collected on first use in a run (ctx.cache)."""
+    use: TaxCategoryUse | None = ctx.cache.get(_CATEGORY_USE)
+    if use is None:
+        use = ctx.cache[_CATEGORY_USE] = _collect(document(ctx))
     return use
 
 
@@ -332,5 +343,7 @@ def _party_tax_ids(doc: BillingDocument) -> PartyTaxIds:
 
 
 def party_tax_ids(ctx: RuleContext[Any]) -> PartyTaxIds:
-    ids: PartyTaxIds = ctx.memo("cen.party_tax_ids", lambda: _party_tax_ids(document(ctx)))
+    ids: PartyTaxIds | None = ctx.cache.get(_PARTY_TAX_IDS)
+    if ids is None:
+        ids = ctx.cache[_PARTY_TAX_IDS] = _party_tax_ids(document(ctx))
     return ids

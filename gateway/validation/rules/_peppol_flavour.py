@@ -19,6 +19,7 @@ from gateway.validation.rules.registry import (
     RULE_SET_PEPPOL,
     RULE_SET_PEPPOL_SB,
     RuleContext,
+    RuleFunc,
     Violation,
     rule,
 )
@@ -43,7 +44,10 @@ class Flavour:
     omitted: frozenset[str] = field(default_factory=frozenset)  # ids the sch does not have
 
 
-_FRANCE_PROFILES = ("urn:peppol:france:billing:regulated", "urn:peppol:france:billing:non-regulated")
+_FRANCE_PROFILES = (
+    "urn:peppol:france:billing:regulated",
+    "urn:peppol:france:billing:non-regulated",
+)
 PROFILE_02 = "urn:peppol:bis:billing_with_response"
 
 BILLING = Flavour(
@@ -143,3 +147,9 @@ def profile_of(profile_id: str | None, flavour: Flavour) -> str:
     if value == PROFILE_02:
         return "02"
     return "Unknown"
+
+
+def national_rule(rule_id: str, message: str, *, severity: Severity = Severity.FATAL,
+                  bt: str | None = None) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a national rule: Peppol BIS Billing only (the self-billing sch has none)."""
+    return rule(rule_id, message, rule_set=RULE_SET_PEPPOL, severity=severity, bt=bt)

@@ -209,3 +209,43 @@ def nl_vat_ok(value: str) -> bool:
 def fixed_digits_ok(value: str, count: int) -> bool:
     """`matches(value, '^[0-9]{count}$')` (PEPPOL-COMMON-R054, R055, R057)."""
     return len(value) == count and digits_only(value)
+
+
+def xpath_number(value: str | None) -> float:
+    """XPath `number(value)`: the double value, or NaN."""
+    if not is_number(value):
+        return float("nan")
+    assert value is not None
+    return float(value.strip(" \t\n\r"))
+
+
+_TIN_WEIGHTS = (256, 128, 64, 32, 16, 8, 4, 2)
+
+
+def greek_tin_ok(value: str) -> bool:
+    """`u:TinVerification`: the 9th digit is (sum of digits 1-8 x 256..2) mod 11 mod 10.
+
+    Only the first nine characters count, as in the function; a non-digit among them fails.
+    """
+    if len(value) < 9 or not value[:9].isascii() or not value[:9].isdigit():
+        return False
+    total = sum(w * int(d) for w, d in zip(_TIN_WEIGHTS, value[:8], strict=True))
+    return total % 11 % 10 == int(value[8])
+
+
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[a-zA-Z0-9]{0,30}")
+_ANY_SPACE = re.compile(r"[ \t\n\r]")
+
+
+def de_iban_ok(value: str | None) -> bool:
+    """The IBAN test of DE-R-019 / DE-R-020 (XRechnung): shape, then mod 97 = 1.
+
+    Whitespace is removed; letters count as their code point minus 55 (lower-case letters
+    too, as in the rule), and only the country code is upper-cased.
+    """
+    compact = _ANY_SPACE.sub("", value or "")
+    if not _IBAN_SHAPE.fullmatch(compact):
+        return False
+    rearranged = compact[4:] + compact[:2].upper() + compact[2:4]
+    digits = "".join(str(ord(c) - 55) if ord(c) > 64 else str(ord(c) - 48) for c in rearranged)
+    return int(digits) % 97 == 1

@@ -126,8 +126,8 @@ def allowance_charges(doc: BillingDocument) -> Iterator[tuple[Path, Any]]:
     for index, charge in enumerate(doc.allowance_charges):
         yield ("allowance_charges", index), charge
     for line_index, line in enumerate(doc.lines):
-        for index, charge in enumerate(line.allowance_charges):
-            yield ("lines", line_index, "allowance_charges", index), charge
+        for index, line_charge in enumerate(line.allowance_charges):
+            yield ("lines", line_index, "allowance_charges", index), line_charge
 
 
 # --- identifiers with a scheme (EndpointID, PartyIdentification/ID, CompanyID) ------------
@@ -260,3 +260,59 @@ def _collect_empty(model: Any, tree: KeyTree, base: Path, found: list[Path]) -> 
                 _collect_empty(item, sub, (*base, key, index), found)
         else:
             _collect_empty(value, sub, (*base, key), found)
+
+
+# --- national rules: the Peppol Schematron's country variables ------------------------------
+
+
+def is_vat_scheme(scheme: Any, *, normalized: bool = False) -> bool:
+    """`cac:TaxScheme/cbc:ID = 'VAT'` (or with normalize-space); absent is the implied VAT."""
+    value = scheme.tax_scheme_id
+    if value is None:
+        return True
+    return (normalize_space(value) if normalized else value) == "VAT"
+
+
+def vat_company_id(party: Any, *, normalized: bool = False) -> str | None:
+    """The CompanyID of the party's first VAT cac:PartyTaxScheme, if any."""
+    if party is None:
+        return None
+    for scheme in party.tax_schemes:
+        if is_vat_scheme(scheme, normalized=normalized):
+            return str(scheme.company_id) if scheme.company_id is not None else ""
+    return None
+
+
+def _vat_prefix(party: Any) -> str:
+    return (vat_company_id(party) or "")[:2]
+
+
+def _country_element(party: Any) -> str | None:
+    address = getattr(party, "address", None) if party is not None else None
+    return address.country_code if address is not None else None
+
+
+def supplier_country(doc: BillingDocument, *, via_tax_representative: bool = True) -> str:
+    """`$supplierCountry` (or `$accountingSupplierCountry` without the tax representative):
+    the seller's VAT number prefix, else the tax representative's, else the seller's country
+    code, else 'XX'."""
+    for party in (doc.seller, doc.tax_representative if via_tax_representative else None):
+        prefix = _vat_prefix(party)
+        if prefix:
+            return normalize_space(prefix).upper()
+    country = _country_element(doc.seller)
+    return normalize_space(country).upper() if country is not None else "XX"
+
+
+def customer_country(doc: BillingDocument) -> str:
+    """`$customerCountry`: the buyer's VAT number prefix, else its country code, else 'XX'."""
+    prefix = _vat_prefix(doc.buyer)
+    if prefix:
+        return normalize_space(prefix).upper()
+    country = _country_element(doc.buyer)
+    return normalize_space(country).upper() if country is not None else "XX"
+
+
+def raw_country(party: Any) -> str:
+    """The party's country code as written ('' when absent), as `concat(...)` yields it."""
+    return _country_element(party) or ""

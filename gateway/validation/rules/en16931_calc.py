@@ -14,11 +14,18 @@ that catches a third decimal on BT-110 / BT-111).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from gateway.model.invoice import BillingDocument, DocumentTotals, VatBreakdown
+from gateway.model.invoice import (
+    BillingDocument,
+    BuyerTaxScheme,
+    DocumentTotals,
+    SellerTaxScheme,
+    TaxRepresentativeTaxScheme,
+    VatBreakdown,
+)
 from gateway.validation.rules._helpers import (
     NO_VIOLATIONS,
     ZERO,
@@ -37,6 +44,7 @@ from gateway.validation.rules.registry import Path, RuleContext, Violation, rule
 
 Ctx = RuleContext[Any]
 Found = Iterable[Violation]
+PartyTaxScheme = SellerTaxScheme | BuyerTaxScheme | TaxRepresentativeTaxScheme
 
 # BR-CO-09: `contains(' 1A AD AE ... ZW ', substring(cbc:CompanyID, 1, 2))` - ISO 3166-1 alpha-2
 # plus EL (Greece), XI (Northern Ireland) and 1A (Kosovo), exactly as the official list.
@@ -98,18 +106,24 @@ def line_vat_category(ctx: Ctx) -> Found:
     bt="BT-31",
 )
 def vat_identifier_prefix(ctx: Ctx) -> Found:
-    doc = document(ctx)
-    parties = (("seller", doc.seller), ("buyer", doc.buyer),
-               ("tax_representative", doc.tax_representative))
+    """Every PartyTaxScheme with scheme VAT: seller (BT-31), buyer (BT-48), tax representative
+    (BT-63). A missing or one-letter identifier passes, as `contains(..., '')` does."""
     found = []
-    for key, party in parties:
-        if party is None:
-            continue
-        for index, scheme in enumerate(party.tax_schemes):
+    for key, schemes in _party_tax_schemes(document(ctx)):
+        for index, scheme in enumerate(schemes):
             if is_vat_scheme(scheme.tax_scheme_id) and \
                     (scheme.company_id or "")[:2] not in VAT_PREFIXES:
                 found.append(Violation((key, "tax_schemes", index, "company_id")))
     return found
+
+
+def _party_tax_schemes(doc: BillingDocument) -> Iterator[tuple[str, Sequence[PartyTaxScheme]]]:
+    if doc.seller is not None:
+        yield "seller", doc.seller.tax_schemes
+    if doc.buyer is not None:
+        yield "buyer", doc.buyer.tax_schemes
+    if doc.tax_representative is not None:
+        yield "tax_representative", doc.tax_representative.tax_schemes
 
 
 @rule("BR-CO-18", "An Invoice shall at least have one VAT breakdown group (BG-23).", bt="BG-23")

@@ -12,7 +12,7 @@ they mirror, so a document type runs the same sets as its official validation:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -108,12 +108,28 @@ def all_rules() -> list[Rule]:
 
 
 def rules_for(rule_sets: Iterable[str], doc_type: str) -> list[Rule]:
-    wanted = set(rule_sets)
-    return [
+    return list(_selected(frozenset(rule_sets), doc_type))
+
+
+# (rule sets, doc type) -> (registry size when selected, rules): rules are only ever added,
+# so a selection stays valid while the registry keeps its size.
+_SELECTIONS: dict[tuple[frozenset[str], str], tuple[int, tuple[Rule, ...]]] = {}
+
+
+def _selected(wanted: frozenset[str], doc_type: str) -> tuple[Rule, ...]:
+    """The rules of `wanted` for `doc_type`, selected once per registry state (hot path)."""
+    _load_rule_modules()
+    key = (wanted, doc_type)
+    cached = _SELECTIONS.get(key)
+    if cached is not None and cached[0] == len(_RULES):
+        return cached[1]
+    rules = tuple(
         r
-        for r in all_rules()
+        for r in _RULES.values()
         if r.rule_set in wanted and (r.doc_types is None or doc_type in r.doc_types)
-    ]
+    )
+    _SELECTIONS[key] = (len(_RULES), rules)
+    return rules
 
 
 def own_rule_sets(official_rule_sets: Iterable[str]) -> tuple[str, ...]:
@@ -138,24 +154,26 @@ def run_rules(
     """Run every applicable rule; a rule that crashes is reported, never raised."""
     context: RuleContext[Any] = RuleContext(model=model, doc_type=doc_type)
     findings: list[Finding] = []
-    for r in rules_for(rule_sets, doc_type):
+    for r in _selected(frozenset(rule_sets), doc_type):
         findings.extend(_apply(r, context, xpath_of))
     return findings
 
 
-def _apply(r: Rule, context: RuleContext[Any], xpath_of: XPathResolver | None) -> Iterator[Finding]:
+def _apply(r: Rule, context: RuleContext[Any], xpath_of: XPathResolver | None) -> list[Finding]:
     try:
-        violations = list(r.func(context))
-    except Exception as exc:  # noqa: BLE001 - a rule bug must not hide the other findings
-        yield Finding(
+        found = r.func(context)
+        if not found:  # the common case, an empty tuple or list: nothing to build
+            return []
+        violations = list(found)
+    except Exception as exc:  # a rule bug must not hide the other findings
+        return [Finding(
             rule_id=r.rule_id,
             severity=Severity.WARNING,
             layer=Layer.RULES,
             message=f"rule {r.rule_id} could not be evaluated: {type(exc).__name__}: {exc}",
-        )
-        return
-    for violation in violations:
-        yield Finding(
+        )]
+    return [
+        Finding(
             rule_id=r.rule_id,
             severity=r.severity,
             layer=Layer.RULES,
@@ -164,6 +182,8 @@ def _apply(r: Rule, context: RuleContext[Any], xpath_of: XPathResolver | None) -
             json_pointer=json_pointer(violation.path),
             bt=r.bt,
         )
+        for violation in violations
+    ]
 
 
 _loaded = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from click.testing import CliRunner
@@ -45,25 +46,30 @@ async def test_entries_are_chained_at_commit(database: Database) -> None:
     await _write(database, 4)
     await _write(database, 3)
     result = await _verify(database)
-    assert result.ok and result.entries == 7
+    assert result.ok
+    assert result.entries == 7
     async with database.read() as session:
         seq, head = await audit.head(session)
         entries = [e async for e in audit.iter_entries(session)]
     assert (seq, head) == (7, result.head_hash)
     assert [e.seq for e in entries] == list(range(1, 8))
     assert entries[0].prev_hash == GENESIS_HASH
-    assert all(b.prev_hash == a.entry_hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.entry_hash for a, b in itertools.pairwise(entries))
     assert entries[0].at == T0
 
 
 async def test_rolled_back_work_leaves_no_entry(database: Database) -> None:
-    with pytest.raises(RuntimeError):
+    async def failing_change() -> None:
         async with database.transaction() as session:
             audit.record(session, actor="a", action="x", subject_type="t", subject_id="1", at=T0)
             raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_change()
     await _write(database, 1)
     result = await _verify(database)
-    assert result.ok and result.entries == 1
+    assert result.ok
+    assert result.entries == 1
 
 
 async def test_edited_entry_is_detected(database: Database) -> None:
@@ -85,7 +91,8 @@ async def test_deleted_entry_is_detected(database: Database) -> None:
     await _write(database, 5)
     await _tamper(database, "DELETE FROM audit_log WHERE seq = 2")
     result = await _verify(database)
-    assert not result.ok and result.broken_seq == 2
+    assert not result.ok
+    assert result.broken_seq == 2
     assert "missing" in (result.reason or "")
 
 
@@ -95,7 +102,8 @@ async def test_deleted_and_renumbered_entries_are_detected(database: Database) -
     await _tamper(database, "DELETE FROM audit_log WHERE seq = 2",
                   "UPDATE audit_log SET seq = seq - 1 WHERE seq > 2")
     result = await _verify(database)
-    assert not result.ok and result.broken_seq == 2
+    assert not result.ok
+    assert result.broken_seq == 2
     assert "does not link" in (result.reason or "")
 
 
@@ -108,7 +116,8 @@ async def test_reordered_entries_are_detected(database: Database) -> None:
         "UPDATE audit_log SET seq = 3 WHERE seq = 100",
     )
     result = await _verify(database)
-    assert not result.ok and result.broken_seq == 2
+    assert not result.ok
+    assert result.broken_seq == 2
 
 
 async def test_truncation_is_detected_against_a_recorded_head(database: Database) -> None:
@@ -118,7 +127,8 @@ async def test_truncation_is_detected_against_a_recorded_head(database: Database
     await _tamper(database, "DELETE FROM audit_log WHERE seq = 4")
     assert (await _verify(database)).ok  # a shorter chain is still a valid chain...
     result = await _verify(database, expected_head=recorded)
-    assert not result.ok and "removed from the end" in (result.reason or "")
+    assert not result.ok
+    assert "removed from the end" in (result.reason or "")
 
 
 async def test_concurrent_writers_keep_one_chain(
@@ -127,7 +137,8 @@ async def test_concurrent_writers_keep_one_chain(
     dbs = [database, *(make_database() for _ in range(3))]  # type: ignore[operator]
     await asyncio.gather(*(_write(db, 5) for db in dbs for _ in range(2)))
     result = await _verify(database)
-    assert result.ok and result.entries == 40
+    assert result.ok
+    assert result.entries == 40
 
 
 async def test_floats_and_plain_sessions_are_refused(database: Database) -> None:
@@ -150,7 +161,8 @@ async def test_cli_verify_exit_status(tmp_path: object) -> None:
         await _write(database, 3)
         runner = CliRunner()
         ok = await asyncio.to_thread(runner.invoke, cli, ["audit", "verify", "--database-url", url])
-        assert ok.exit_code == 0 and "OK: 3 entries" in ok.output
+        assert ok.exit_code == 0
+        assert "OK: 3 entries" in ok.output
         await _tamper(database, "UPDATE audit_log SET action = 'x' WHERE seq = 2")
         broken = await asyncio.to_thread(
             runner.invoke, cli, ["audit", "verify", "--database-url", url, "--json"])

@@ -33,8 +33,10 @@ async def test_transitions_write_ordered_events(database: Database) -> None:
         (1, None, "received", T0), (2, "received", "accepted", at(1)),
         (3, "accepted", "routed", at(2)), (4, "routed", "acknowledged", at(3)),
     ]
-    assert events[2].detail == {"webhook": "erp"} and events[2].actor == "flow"
-    assert stored.state == "acknowledged" and stored.version == 4
+    assert events[2].detail == {"webhook": "erp"}
+    assert events[2].actor == "flow"
+    assert stored.state == "acknowledged"
+    assert stored.version == 4
     assert stored.updated_at == at(3)
 
 
@@ -42,14 +44,16 @@ async def test_illegal_transition_changes_nothing(database: Database) -> None:
     async with database.transaction() as session:
         exchange_id = (await exchanges.create_exchange(
             session, direction="outbound", message_id="m-1", now=T0, actor=ADMIN)).id
+
+    async def move_to(state: State) -> None:
+        async with database.transaction() as session:
+            exchange = await exchanges.get_exchange(session, exchange_id)
+            await exchanges.transition(session, exchange, state, now=at(1), actor=ADMIN)
+
     with pytest.raises(IllegalTransition, match="cannot go from created to sending"):
-        async with database.transaction() as session:
-            exchange = await exchanges.get_exchange(session, exchange_id)
-            await exchanges.transition(session, exchange, State.SENDING, now=at(1), actor=ADMIN)
+        await move_to(State.SENDING)
     with pytest.raises(IllegalTransition, match="not a state of outbound"):
-        async with database.transaction() as session:
-            exchange = await exchanges.get_exchange(session, exchange_id)
-            await exchanges.transition(session, exchange, State.ROUTED, now=at(1), actor=ADMIN)
+        await move_to(State.ROUTED)
     async with database.read() as session:
         assert (await exchanges.get_exchange(session, exchange_id)).state == "created"
         assert await session.scalar(select(func.count()).select_from(ExchangeEvent)) == 1
@@ -66,10 +70,14 @@ async def test_concurrent_change_is_detected(database: Database, make_database: 
     async with database.transaction() as session:
         fresh = await exchanges.get_exchange(session, exchange.id)
         await exchanges.transition(session, fresh, State.VALIDATED, now=at(1), actor="a")
-    with pytest.raises(ConcurrentUpdate):
+
+    async def write_stale() -> None:
         async with other.transaction() as session:
-            stale = await session.merge(stale, load=False)
-            await exchanges.transition(session, stale, State.CANCELLED, now=at(2), actor="b")
+            merged = await session.merge(stale, load=False)
+            await exchanges.transition(session, merged, State.CANCELLED, now=at(2), actor="b")
+
+    with pytest.raises(ConcurrentUpdate):
+        await write_stale()
     async with database.read() as session:
         assert (await exchanges.get_exchange(session, exchange.id)).state == "validated"
 

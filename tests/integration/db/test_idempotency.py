@@ -83,12 +83,15 @@ async def test_unfinished_request_is_reported_in_progress(database: Database) ->
 
 
 async def test_failed_request_leaves_no_key(database: Database) -> None:
-    with pytest.raises(RuntimeError):
+    async def failing_handler() -> None:
         async with database.transaction() as session:
             await idempotency.begin_request(
                 session, scope="p1", key="k", request_hash=REQUEST, now=T0
             )
             raise RuntimeError("handler failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_handler()
     await _first_request(database, "k")  # the retry runs for real
 
 

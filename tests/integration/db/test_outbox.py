@@ -12,7 +12,7 @@ from gateway.db.repos import exchanges
 from gateway.exchange import outbox
 from gateway.exchange.outbox import LeaseLost
 from gateway.exchange.retry import RetryPolicy
-from gateway.exchange.states import IllegalTransition, State
+from gateway.exchange.states import IllegalTransition
 from tests.integration.db.helpers import T0, at, make_partner, make_queued
 
 LEASE = timedelta(seconds=60)
@@ -133,7 +133,8 @@ async def test_message_that_kills_every_worker_ends_in_dead_letter(database: Dat
     assert await _claim(database, "w", now) == []
     async with database.read() as session:
         stored = await exchanges.get_exchange(session, queued.id)
-    assert stored.state == "dead_letter" and "expired" in (stored.last_error or "")
+    assert stored.state == "dead_letter"
+    assert "expired" in (stored.last_error or "")
 
 
 async def test_concurrent_workers_never_claim_the_same_exchange(
@@ -191,5 +192,6 @@ async def test_a_claim_in_progress_is_skipped_not_waited_for(
             await asyncio.sleep(0.2)
             assert not b_done.is_set()  # SQLite: B waits for the write lock
     b_ids = await b_task
-    assert len(a_ids) == 2 and len(b_ids) == 2
+    assert len(a_ids) == 2
+    assert len(b_ids) == 2
     assert not set(a_ids) & set(b_ids)

@@ -15,9 +15,11 @@ from gateway.errors import ConfigurationError
 
 def test_ids_are_uuid7_and_increase() -> None:
     ids = [new_id() for _ in range(5000)]
-    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
     parsed = uuid.UUID(ids[0])
-    assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
+    assert parsed.version == 7
+    assert parsed.variant == uuid.RFC_4122
     millis = parsed.int >> 80
     now = datetime.now(UTC).timestamp() * 1000
     assert abs(now - millis) < 60_000
@@ -29,12 +31,14 @@ def test_utc_type_binds_utc_and_returns_aware() -> None:
     bound_sqlite = column.process_bind_param(plus2, sqlite.dialect())
     assert bound_sqlite == datetime(2026, 7, 1, 12, 0)  # naive UTC text on SQLite
     bound_pg = column.process_bind_param(plus2, postgresql.dialect())
-    assert bound_pg == plus2 and bound_pg.tzinfo is UTC  # type: ignore[union-attr]
+    assert bound_pg == plus2
+    assert bound_pg.tzinfo is UTC
     back = column.process_result_value(datetime(2026, 7, 1, 12, 0), sqlite.dialect())
-    assert back == plus2 and back.tzinfo is UTC  # type: ignore[union-attr]
+    assert back == plus2
+    assert back.tzinfo is UTC
     assert column.process_bind_param(None, sqlite.dialect()) is None
     with pytest.raises(ValueError, match="naive"):
-        column.process_bind_param(datetime(2026, 1, 1), sqlite.dialect())  # noqa: DTZ001
+        column.process_bind_param(datetime(2026, 1, 1), sqlite.dialect())
 
 
 @pytest.mark.parametrize(

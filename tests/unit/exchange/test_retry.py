@@ -40,7 +40,8 @@ def test_no_jitter_means_nominal() -> None:
 
 def test_exhausted() -> None:
     assert not exhausted(4, POLICY)
-    assert exhausted(5, POLICY) and exhausted(6, POLICY)
+    assert exhausted(5, POLICY)
+    assert exhausted(6, POLICY)
 
 
 @pytest.mark.parametrize(

@@ -82,6 +82,10 @@ def entries(text: str) -> str:
             "- {json: a, xpath: cbc:A, codec: text}\n- {json: b, xpath: cbc:A, codec: code}",
             "already writes",
         ),
+        (
+            "- {json: a, xpath: cac:A, codec: text}\n- {json: b, xpath: cac:A/cbc:B, codec: text}",
+            "goes below an element",
+        ),
     ],
 )
 def test_bad_entries_are_refused_with_a_clear_message(

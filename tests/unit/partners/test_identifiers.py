@@ -130,7 +130,8 @@ def test_scheme_table_is_consistent() -> None:
         if entry.replaced_by is not None:
             assert entry.state is SchemeState.REMOVED
             assert SCHEMES[entry.replaced_by].state is SchemeState.ACTIVE
-    assert scheme("GLN").code == "0088" and scheme("no:org").code == "0192"
+    assert scheme("GLN").code == "0088"
+    assert scheme("no:org").code == "0192"
 
 
 def test_vat_and_gln_helpers() -> None:

@@ -1,0 +1,235 @@
+"""The gateway service: `create_app(settings)` builds the aiohttp application.
+
+No globals (DESIGN.md §10, habit 9): every resource is created and closed by a
+`cleanup_ctx`, in this order, and shared through the typed keys of gateway.api.keys:
+
+    database      engine + session factories; migrations run here (PostgreSQL: under an
+                  advisory lock, so replicas starting together migrate once)
+    http client   one aiohttp ClientSession for every outbound call
+    analyzer      the Validator (official artefacts when installed) + the mapping engine
+    transports    transport instances built from the registry (http; fake in tests)
+    workers       N outbox workers, M webhook dispatchers, and the inbound recovery sweep;
+                  stopped gracefully (the batch in hand is recorded) on shutdown
+
+Routes: the public /openapi.json and /health on the root app, the partner API as a sub-app
+under /v1 (partner API keys), the admin API as a sub-app under /admin/v1 (admin key). Several
+apps can run in one process (tests, demos): nothing is shared between them.
+
+    app = create_app(Settings.from_env())
+    web.run_app(app, host=..., port=...)              # or: runner = await start(app, host, port)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from gateway.api import APIS, keys
+from gateway.api.auth import admin_auth, partner_auth
+from gateway.api.middlewares import problems, request_id
+from gateway.api.openapi import build_openapi
+from gateway.api.public import OPENAPI_DOCUMENT
+from gateway.api.spec import Api
+from gateway.db.database import Database
+from gateway.db.migrations import upgrade_async
+from gateway.exchange.analysis import DocumentAnalyzer
+from gateway.exchange.inbound import InboundPipeline
+from gateway.exchange.worker import OutboxWorker, WorkerConfig
+from gateway.settings import Settings
+from gateway.transports.base import utc_now
+from gateway.transports.http import new_client_session
+from gateway.transports.registry import (
+    TransportDeps,
+    TransportRegistry,
+    TransportSet,
+    default_registry,
+)
+from gateway.validation.pipeline import Validator
+from gateway.webhooks.dispatcher import DispatcherConfig, WebhookDispatcher
+
+_log = logging.getLogger(__name__)
+SHUTDOWN_GRACE_SECONDS = 30.0
+
+
+def default_instance_id() -> str:
+    """host:pid:random, unique per app: the prefix of its workers' lease-holder ids."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True, slots=True)
+class AppOptions:
+    """What the settings do not say: injected parts (tests, demos) and worker tuning."""
+
+    database: Database | None = None
+    """Use this database (not disposed by the app); None: one from settings.database_url."""
+    migrate: bool = True
+    validator: Validator | None = None
+    """None: a Validator on the settings' artefacts dir (official layers skipped if none)."""
+    transport_registry: TransportRegistry | None = None
+    clock: Callable[[], datetime] = utc_now
+    workers: int | None = None
+    """Outbox workers in this process; None: settings.workers; 0: none (another process
+    delivers, or a test drives `OutboxWorker.run_once`)."""
+    webhook_workers: int = 1
+    worker: WorkerConfig = field(default_factory=WorkerConfig)
+    dispatcher: DispatcherConfig = field(default_factory=DispatcherConfig)
+    recovery_interval: float = 60.0
+    """Seconds between sweeps that finish inbound exchanges left ``received``."""
+    instance_id: str = field(default_factory=default_instance_id)
+
+
+def create_app(settings: Settings, options: AppOptions | None = None) -> web.Application:
+    options = options or AppOptions()
+    app = web.Application(
+        middlewares=[request_id, problems], client_max_size=settings.max_document_bytes
+    )
+    app[keys.SETTINGS] = settings
+    app[keys.OPTIONS] = options
+    app[keys.OUTBOX_WAKEUP] = asyncio.Event()
+    app[keys.WEBHOOK_WAKEUP] = asyncio.Event()
+    app[keys.OUTBOX_WORKERS] = []
+    app[keys.WEBHOOK_DISPATCHERS] = []
+    app[OPENAPI_DOCUMENT] = build_openapi(APIS, server_url=settings.public_url)
+    app.cleanup_ctx.extend([_database, _http_client, _analyzer, _transports, _workers,
+                            _recovery])
+    public, partner, admin = APIS
+    _add_routes(app, public)
+    app.add_subapp(partner.prefix, _sub_app(partner, partner_auth))
+    app.add_subapp(admin.prefix, _sub_app(admin, admin_auth))
+    return app
+
+
+def _sub_app(api: Api, auth: Middleware) -> web.Application:
+    sub = web.Application(middlewares=[auth])
+    _add_routes(sub, api)
+    return sub
+
+
+def _add_routes(app: web.Application, api: Api) -> None:
+    for operation in api.operations:
+        app.router.add_route(operation.method, operation.path, operation.handler,
+                             name=operation.operation_id)
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    options = app[keys.OPTIONS]
+    db = options.database or Database.from_url(app[keys.SETTINGS].effective_database_url)
+    try:
+        if options.migrate:
+            await upgrade_async(db.engine)
+        app[keys.DATABASE] = db
+        yield
+    finally:
+        if options.database is None:
+            await db.dispose()
+
+
+async def _http_client(app: web.Application) -> AsyncIterator[None]:
+    session = new_client_session()
+    app[keys.HTTP_CLIENT] = session
+    yield
+    await session.close()
+
+
+async def _analyzer(app: web.Application) -> AsyncIterator[None]:
+    validator = app[keys.OPTIONS].validator or Validator(settings=app[keys.SETTINGS])
+    app[keys.ANALYZER] = DocumentAnalyzer(validator)
+    yield
+
+
+async def _transports(app: web.Application) -> AsyncIterator[None]:
+    options = app[keys.OPTIONS]
+    registry = options.transport_registry or default_registry()
+    deps = TransportDeps(http_session=app[keys.HTTP_CLIENT], clock=options.clock)
+    app[keys.TRANSPORTS] = TransportSet(registry, deps)
+    yield
+
+
+async def _workers(app: web.Application) -> AsyncIterator[None]:
+    options, settings = app[keys.OPTIONS], app[keys.SETTINGS]
+    count = settings.workers if options.workers is None else options.workers
+    outbox = [
+        OutboxWorker(app[keys.DATABASE], app[keys.TRANSPORTS],
+                     worker_id=f"{options.instance_id}/outbox-{n}", config=options.worker,
+                     wakeup=app[keys.OUTBOX_WAKEUP], events_wakeup=app[keys.WEBHOOK_WAKEUP],
+                     clock=options.clock)
+        for n in range(count)
+    ]
+    dispatchers = [
+        WebhookDispatcher(app[keys.DATABASE], app[keys.TRANSPORTS],
+                          worker_id=f"{options.instance_id}/webhooks-{n}",
+                          config=options.dispatcher, wakeup=app[keys.WEBHOOK_WAKEUP],
+                          clock=options.clock)
+        for n in range(options.webhook_workers)
+    ]
+    app[keys.OUTBOX_WORKERS].extend(outbox)
+    app[keys.WEBHOOK_DISPATCHERS].extend(dispatchers)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(w.run(stop), name=w.worker_id) for w in outbox]
+    tasks += [asyncio.create_task(d.run(stop), name=d.worker_id) for d in dispatchers]
+    yield
+    await _stop(stop, tasks)
+
+
+async def _stop(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
+    """Let every loop finish the batch in hand; cancel what is still running after the grace
+    period (its leases expire and other workers take the exchanges over)."""
+    stop.set()
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+    for task in pending:
+        task.cancel()
+    for task in pending:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if pending:
+        _log.warning("%d worker(s) did not stop in %.0f s and were cancelled", len(pending),
+                     SHUTDOWN_GRACE_SECONDS)
+
+
+async def _recovery(app: web.Application) -> AsyncIterator[None]:
+    options = app[keys.OPTIONS]
+    pipeline = InboundPipeline(app[keys.DATABASE], app[keys.ANALYZER], clock=options.clock)
+
+    async def sweep() -> None:
+        while True:
+            await asyncio.sleep(options.recovery_interval)
+            try:
+                await pipeline.resume_stale()
+            except Exception:
+                _log.exception("inbound recovery sweep failed")
+
+    task = asyncio.create_task(sweep(), name="inbound-recovery")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def start(app: web.Application, *, host: str, port: int) -> web.AppRunner:
+    """Serve `app` in the running event loop (several apps may run side by side); stop it
+    with ``await runner.cleanup()``. Port 0 picks a free port: see `bound_port`."""
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    return runner
+
+
+def bound_port(runner: web.AppRunner) -> int:
+    """The TCP port a started runner listens on."""
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    raise RuntimeError("the runner is not listening on a TCP port")

@@ -1,0 +1,130 @@
+"""Turning what a strategy found into weighted reasons (see `config.EvidenceWeights`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from gateway.remittance.matching.amounts import Fit, Payment, Reconciliation
+from gateway.remittance.matching.config import MatchConfig
+from gateway.remittance.matching.ledger import Ledger
+from gateway.remittance.matching.money import format_minor, to_minor
+from gateway.remittance.matching.payer import PayerIdentity
+from gateway.remittance.matching.result import Reason, confidence
+from gateway.remittance.matching.text import TextFacts
+from gateway.remittance.model import RemittanceLine
+
+
+@dataclass(slots=True)
+class PaymentContext:
+    """Everything the strategies need to know about one payment line."""
+
+    line: RemittanceLine
+    payment: Payment
+    facts: TextFacts
+    identity: PayerIdentity
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A set of open items a strategy proposes for a payment, with the evidence."""
+
+    strategy: str
+    items: tuple[int, ...]
+    fit: Reconciliation
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def confidence(self) -> float:
+        return confidence(self.reasons)
+
+    @property
+    def key(self) -> frozenset[int]:
+        return frozenset(self.items)
+
+
+class Evidence:
+    def __init__(self, ledger: Ledger, config: MatchConfig) -> None:
+        self.ledger = ledger
+        self.config = config
+        self.w = config.weights
+
+    def amount(self, fit: Reconciliation, *, strict_only: bool = False) -> Reason:
+        """How the amounts fit; with `strict_only`, loose fits (fee, FX...) confirm nothing."""
+        kind = fit.fit
+        detail = kind.value + "".join(
+            f"; {r.kind.value} {format_minor(r.minor, r.currency)}" for r in fit.residuals)
+        if kind is Fit.EXACT:
+            return Reason("amount_exact", self.w.amount_exact, detail)
+        if kind is Fit.DISCOUNT:
+            return Reason("amount_discount", self.w.discount_within_terms, detail)
+        if kind.explained:
+            weight = 0.0 if strict_only else self.w.explained_difference
+            return Reason("amount_explained", weight, detail)
+        return Reason("amount_unexplained", self.w.unexplained_difference, detail)
+
+    def payer(self, identity: PayerIdentity, items: Sequence[int]) -> list[Reason]:
+        ledger = self.ledger
+        customers = {ledger.customer_of(i) for i in items}
+        reasons: list[Reason] = []
+        if identity.account_customer:
+            group = ledger.group(identity.account_customer)
+            if customers <= group:
+                weight = self.w.payer_name if identity.account_learned else self.w.payer_account
+                reasons.append(Reason("payer_account", weight,
+                                      f"debtor account belongs to {identity.account_customer}"))
+            else:
+                reasons.append(Reason("payer_account_other", self.w.payer_account_other,
+                                      f"debtor account belongs to {identity.account_customer}"))
+        elif identity.name_customers:
+            groups: set[str] = set()
+            for customer in identity.name_customers:
+                groups |= ledger.group(customer)
+            if not customers <= groups:
+                reasons.append(Reason("payer_name_other", self.w.payer_name_other,
+                                      "debtor name belongs to another customer"))
+            elif len(identity.name_customers) == 1:
+                reasons.append(Reason("payer_name", self.w.payer_name,
+                                      f"debtor name matches {identity.name_customers[0]}"))
+            else:
+                reasons.append(Reason("payer_name_ambiguous", self.w.payer_name_ambiguous,
+                                      f"debtor name fits {len(identity.name_customers)} customers"))
+        if identity.text_customers:
+            groups = set()
+            for customer in identity.text_customers:
+                groups |= ledger.group(customer)
+            if customers <= groups:
+                reasons.append(Reason("payer_customer_number", self.w.payer_customer_number,
+                                      "customer number in the remittance text"))
+        return reasons
+
+    def common_amount(self, items: Sequence[int]) -> Reason | None:
+        """An item whose amount many open items share: an amount fit confirms little."""
+        if len(items) != 1:
+            return None
+        item = self.ledger.items[items[0]]
+        count = self.ledger.amount_count[(item.currency, to_minor(item.open_amount, item.currency))]
+        if count > self.config.common_amount_count:
+            return Reason("common_amount", self.w.common_amount,
+                          f"{count} open items share this amount")
+        return None
+
+    def settled(self, items: Sequence[int]) -> Reason | None:
+        settled = [i for i in items if i in self.ledger.settled_by]
+        if not settled:
+            return None
+        first = settled[0]
+        return Reason("settled_reference", -4.0,
+                      f"{self.ledger.items[first].item_id} was settled by "
+                      f"{self.ledger.settled_by[first]}")
+
+    def context(self, ctx: PaymentContext) -> list[Reason]:
+        """Evidence from the whole line that applies to every candidate."""
+        reasons = []
+        if ctx.facts.unresolved:
+            reasons.append(Reason("unresolved_reference", self.w.unresolved_reference,
+                                  "text names " + ", ".join(ctx.facts.unresolved[:3])))
+        if ctx.facts.non_ar_keyword:
+            reasons.append(Reason("not_receivable_keyword", -2.0,
+                                  f"text contains {ctx.facts.non_ar_keyword!r}"))
+        return reasons

@@ -1,0 +1,201 @@
+"""The in-memory open-item ledger the matcher works against.
+
+Pure data: the caller (the CLI reading JSONL, or a service reading the receivables tables) builds
+`OpenItem`s and `Customer`s, the `Ledger` indexes them, and `apply` lowers open amounts as matches
+are applied so that later payments in the same run see the new balances. Nothing here does I/O.
+
+Indexes (all built once, in one pass):
+- document numbers under their full keys and short forms (`numbering`), creditor references
+  (ISO 11649 RF), purchase-order numbers;
+- items per customer, and how many open items share each amount, per customer and over the whole
+  ledger (an amount that many items share confirms nothing).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from gateway.remittance.matching.money import to_minor
+from gateway.remittance.matching.numbering import (
+    NumberShape,
+    compact,
+    digit_variants,
+    full_keys,
+    short_keys,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DiscountTerms:
+    """Early-payment discount: `percent` off when paid on or before `until` (UBL PaymentTerms)."""
+
+    percent: Decimal
+    until: date
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    """An open receivable: an invoice (positive) or a credit note (negative open amount)."""
+
+    item_id: str
+    number: str
+    customer_id: str
+    currency: str
+    open_amount: Decimal
+    issue_date: date | None = None
+    due_date: date | None = None
+    is_credit_note: bool = False
+    creditor_reference: str | None = None
+    po_number: str | None = None
+    discount: DiscountTerms | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """Master data used to recognise a payer: accounts, name, aliases and the parent company."""
+
+    customer_id: str
+    name: str
+    ibans: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    parent_id: str | None = None
+    aliases: tuple[str, ...] = ()
+    vat_id: str | None = None
+
+
+Index = dict[str, int | list[int]]
+
+
+def _add(index: Index, key: str, item: int) -> None:
+    present = index.get(key)
+    if present is None:
+        index[key] = item
+    elif isinstance(present, int):
+        if present != item:
+            index[key] = [present, item]
+    elif item not in present:
+        present.append(item)
+
+
+def _get(index: Index, key: str) -> tuple[int, ...]:
+    found = index.get(key)
+    if found is None:
+        return ()
+    if isinstance(found, int):
+        return (found,)
+    return tuple(found)
+
+
+class Ledger:
+    """Open items and their indexes; `open_minor[i]` is item i's current open amount."""
+
+    def __init__(self, items: Iterable[OpenItem], customers: Iterable[Customer]) -> None:
+        self.customers: dict[str, Customer] = {c.customer_id: c for c in customers}
+        self.children: dict[str, list[str]] = {}
+        for customer in self.customers.values():
+            if customer.parent_id:
+                self.children.setdefault(customer.parent_id, []).append(customer.customer_id)
+        self.items: list[OpenItem] = []
+        self.open_minor: list[int] = []
+        self.discount_minor: list[int] = []
+        self.by_customer: dict[str, list[int]] = {}
+        self.numbers: Index = {}
+        self.shorts: Index = {}
+        self.references: Index = {}
+        self.purchase_orders: Index = {}
+        self.amount_count: Counter[tuple[str, int]] = Counter()
+        self.customer_amount_count: Counter[tuple[str, str, int]] = Counter()
+        self.settled_by: dict[int, str] = {}
+        for item in items:
+            self._add_item(item)
+        self.shape = NumberShape.learn(item.number for item in self.items)
+        self._groups: dict[str, frozenset[str]] = {}
+
+    def _add_item(self, item: OpenItem) -> None:
+        index = len(self.items)
+        minor = to_minor(item.open_amount, item.currency)
+        self.items.append(item)
+        self.open_minor.append(minor)
+        self.discount_minor.append(_discount_minor(item, minor))
+        self.by_customer.setdefault(item.customer_id, []).append(index)
+        for key in full_keys(item.number):
+            _add(self.numbers, key, index)
+        for key in short_keys(item.number):
+            _add(self.shorts, key, index)
+        if item.creditor_reference:
+            _add(self.references, compact(item.creditor_reference), index)
+        if item.po_number:
+            _add(self.purchase_orders, compact(item.po_number), index)
+        self.amount_count[(item.currency, minor)] += 1
+        self.customer_amount_count[(item.customer_id, item.currency, minor)] += 1
+
+    # ------------------------------------------------------------------ look-ups
+    def by_number(self, key: str) -> tuple[int, ...]:
+        return _get(self.numbers, key)
+
+    def by_short(self, key: str) -> tuple[int, ...]:
+        return _get(self.shorts, key.lstrip("0"))
+
+    def by_reference(self, reference: str) -> tuple[int, ...]:
+        return _get(self.references, compact(reference))
+
+    def by_po(self, key: str) -> tuple[int, ...]:
+        return _get(self.purchase_orders, key)
+
+    def fuzzy(self, written: str, index: Index) -> tuple[int, ...]:
+        """Items whose key is one digit edit away from `written` (never `written` itself)."""
+        found: list[int] = []
+        for variant in digit_variants(written):
+            for item in _get(index, variant):
+                if item not in found:
+                    found.append(item)
+        return tuple(found)
+
+    def group(self, customer_id: str) -> frozenset[str]:
+        """The customer and its subsidiaries: a parent company pays for its group."""
+        cached = self._groups.get(customer_id)
+        if cached is None:
+            members = {customer_id}
+            stack = list(self.children.get(customer_id, ()))
+            while stack:
+                child = stack.pop()
+                if child not in members:
+                    members.add(child)
+                    stack.extend(self.children.get(child, ()))
+            cached = self._groups[customer_id] = frozenset(members)
+        return cached
+
+    def group_items(self, customer_id: str) -> Iterator[int]:
+        for member in self.group(customer_id):
+            yield from self.by_customer.get(member, ())
+
+    def customer_of(self, item: int) -> str:
+        return self.items[item].customer_id
+
+    def is_open(self, item: int) -> bool:
+        return self.open_minor[item] != 0
+
+    # ------------------------------------------------------------------ changes
+    def apply(self, item: int, minor: int, payment_id: str) -> None:
+        """Lower item's open amount by `minor` (a match was applied)."""
+        self.open_minor[item] -= minor
+        if self.open_minor[item] == 0 or (
+                self.items[item].open_amount > 0) != (self.open_minor[item] > 0):
+            self.settled_by[item] = payment_id
+
+    def write_off(self, item: int, payment_id: str) -> None:
+        """Close the item's remaining balance (discount, deduction or fee booked as residual)."""
+        self.open_minor[item] = 0
+        self.settled_by[item] = payment_id
+
+
+def _discount_minor(item: OpenItem, open_minor: int) -> int:
+    """The early-payment discount on the open amount, rounded half-up to the minor unit."""
+    if item.discount is None or open_minor <= 0:
+        return 0
+    value = Decimal(open_minor) * item.discount.percent / 100
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))

@@ -1,0 +1,128 @@
+"""How document numbers are written, and how a payer may write them.
+
+The keys are derived from the tenant's own numbers, not from digits alone (Odoo reduces every
+token to its digits, so customer numbers, dates and amounts collide with invoice numbers):
+
+- the compact form: upper case, separators removed ("INV-2025-0004711" -> "INV20250004711");
+- the digits of a number that also has letters ("20250004711"), because payers drop prefixes;
+- short forms: the last digit group without its leading zeros ("4711"), and for purely numeric
+  numbers with a series digit ("90004711") the part after it ("4711").
+
+Typos are handled by generating the edit-distance-1 variants of what the payer wrote
+(substitution, adjacent transposition, deletion, insertion of a digit) and looking each one up;
+nothing extra is indexed. `NumberShape` learns from the ledger which written tokens are
+shaped like a full number (prefixes, digit count), so that those are resolved as one mention.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+_NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+_DIGIT_RUNS = re.compile(r"\d+")
+_LEADING_LETTERS = re.compile(r"^[A-Z]+")
+_DIGITS = "0123456789"
+MIN_SHORT_LENGTH = 3  # "12" in a text is far more often a day, a quantity or a page
+
+
+def compact(number: str) -> str:
+    return _NON_ALNUM.sub("", number).upper()
+
+
+def full_keys(number: str) -> tuple[str, ...]:
+    """The keys under which a document number is found when written in full."""
+    key = compact(number)
+    if not key:
+        return ()
+    digits = "".join(_DIGIT_RUNS.findall(key))
+    if digits and digits != key and len(digits) >= MIN_SHORT_LENGTH + 2:
+        return (key, digits)
+    return (key,)
+
+
+def short_keys(number: str) -> tuple[str, ...]:
+    """Short forms a payer writes instead of the full number (see the module docstring)."""
+    key = compact(number)
+    runs = _DIGIT_RUNS.findall(key)
+    if not runs:
+        return ()
+    found: list[str] = []
+    tail = runs[-1].lstrip("0")
+    if len(tail) >= MIN_SHORT_LENGTH and tail != key:
+        found.append(tail)
+    if key.isdigit() and len(key) >= 6 and key[1] == "0":
+        series_stripped = key[1:].lstrip("0")
+        if len(series_stripped) >= MIN_SHORT_LENGTH and series_stripped not in found:
+            found.append(series_stripped)
+    return tuple(found)
+
+
+def digit_variants(written: str) -> Iterator[str]:
+    """Every string at edit distance 1 from `written` whose edits touch digits only."""
+    n = len(written)
+    seen: set[str] = {written}
+    for i in range(n):
+        if written[i].isdigit():
+            for d in _DIGITS:
+                if d != written[i]:
+                    yield from _once(written[:i] + d + written[i + 1:], seen)
+            yield from _once(written[:i] + written[i + 1:], seen)
+        if i + 1 < n and written[i] != written[i + 1] and (
+                written[i].isdigit() and written[i + 1].isdigit()):
+            yield from _once(written[:i] + written[i + 1] + written[i] + written[i + 2:], seen)
+    for i in range(n + 1):
+        if (i > 0 and written[i - 1].isdigit()) or (i < n and written[i].isdigit()):
+            for d in _DIGITS:
+                yield from _once(written[:i] + d + written[i:], seen)
+
+
+def _once(value: str, seen: set[str]) -> Iterator[str]:
+    if value not in seen:
+        seen.add(value)
+        yield value
+
+
+@dataclass(frozen=True, slots=True)
+class NumberShape:
+    """What a full document number looks like in this ledger (learned, not configured)."""
+
+    prefixes: frozenset[str]  # leading letters of the numbers ("INV")
+    min_digits: int
+    max_digits: int
+
+    @classmethod
+    def learn(cls, numbers: Iterable[str], sample: int = 50_000) -> NumberShape:
+        prefix_count: Counter[str] = Counter()
+        lengths: Counter[int] = Counter()
+        total = 0
+        for total, number in enumerate(numbers, start=1):
+            key = compact(number)
+            match = _LEADING_LETTERS.match(key)
+            if match:
+                prefix_count[match.group(0)] += 1
+            lengths[sum(ch.isdigit() for ch in key)] += 1
+            if total >= sample:
+                break
+        if not lengths:
+            return cls(frozenset(), 0, 0)
+        # A prefix counts when at least 1 % of the numbers use it; rare ones are noise.
+        prefixes = frozenset(p for p, c in prefix_count.items() if c * 100 >= total)
+        common = [n for n, c in lengths.items() if c * 100 >= total] or list(lengths)
+        return cls(prefixes, min(common), max(common))
+
+    def split_prefix(self, token: str) -> tuple[str, str]:
+        """("INV", "20250004711") for "INV20250004711"; ("", token) without a known prefix."""
+        match = _LEADING_LETTERS.match(token)
+        if match and match.group(0) in self.prefixes:
+            return match.group(0), token[match.end():]
+        return "", token
+
+    def is_prefix(self, token: str) -> bool:
+        return token in self.prefixes
+
+    def looks_full(self, digits: str) -> bool:
+        """Digit count of a full number, allowing one inserted or dropped digit."""
+        return self.min_digits > 0 and self.min_digits - 1 <= len(digits) <= self.max_digits + 1
