@@ -12,7 +12,14 @@ from aiohttp import web
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.api.http import database, json_response, page, query_limit, query_text
+from gateway.api.http import (
+    database,
+    json_response,
+    page,
+    query_choice,
+    query_limit,
+    query_text,
+)
 from gateway.api.views import acknowledgement_view, document_view, event_view
 from gateway.db.repos import documents as documents_repo
 from gateway.db.repos import exchanges as exchanges_repo
@@ -57,7 +64,7 @@ async def list_documents(
     async with database(request).read() as session:
         rows = await documents_repo.list_documents(
             session, partner_id=partner_id or query_text(request, "partner_id"),
-            direction=query_text(request, "direction"),
+            direction=query_choice(request, "direction", ("inbound", "outbound")),
             document_type=query_text(request, "document_type"),
             after=query_text(request, "after"), limit=limit,
         )

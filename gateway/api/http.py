@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -112,6 +112,16 @@ def _kind_name(kind: type) -> str:
 def query_text(request: web.Request, name: str) -> str | None:
     value = request.query.get(name)
     return value if value else None
+
+
+def query_choice(request: web.Request, name: str, choices: Iterable[str]) -> str | None:
+    """An optional query parameter that must be one of `choices`."""
+    value = query_text(request, name)
+    allowed = tuple(choices)
+    if value is not None and value not in allowed:
+        raise InputError(f"query parameter {name!r} must be one of {', '.join(allowed)}; "
+                         f"got {value!r}")
+    return value
 
 
 def query_bool(request: web.Request, name: str) -> bool:

@@ -89,7 +89,7 @@ def _parameters(api: Api, operation: Operation) -> list[dict[str, Any]]:
 
 
 def _query(param: Param) -> dict[str, Any]:
-    return {"name": param.name, "in": "query", "required": param.required,
+    return {"name": param.name, "in": param.location, "required": param.required,
             "description": param.description, "schema": param.schema}
 
 

@@ -47,6 +47,8 @@ class Param:
     description: str
     schema: Schema = field(default_factory=lambda: {"type": "string"})
     required: bool = False
+    location: str = "query"
+    """query or header."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,7 @@ def match_command(customers: Path, invoices: Path, payments: Path, advices: Path
         loaded = time.perf_counter()
         rates = FxRates.implied(lines, _parse_rates(fx_rates))
         matcher = Matcher(ledger, config=config, advices=advice_lines, fx_rates=rates,
-                          payment_references=(line.end_to_end_id for line in lines))
+                          payments=lines)
         ordered = sorted(lines, key=lambda line: line.booking_date or line.value_date or 0)
         decisions: Counter[str] = Counter()
         try:

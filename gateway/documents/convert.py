@@ -4,6 +4,7 @@
     xml_bytes = model_to_xml(model, doc_type)
     model, findings = json_to_model(json_bytes_or_dict, "invoice")
     json_dict = model_to_json(model)          # model_dump(mode="json", exclude_none=True)
+    json_bytes = model_to_json_bytes(model)   # the same, compact, as bytes
 
 The mapping file of the type (mappings/<name>.yaml) drives both directions. Reading UBL is
 lenient (see mappings/README.md): only input that is not well-formed XML, or not a supported
@@ -28,7 +29,7 @@ from gateway.findings import Finding, Layer, Severity, json_pointer
 from gateway.jsonio import load_json
 from gateway.mapping import RULE_TYPE, load_mapping
 from gateway.mapping.spec import NS_CBC
-from gateway.xml.parser import parse_xml
+from gateway.xml.parser import DEFAULT_MAX_BYTES, parse_xml
 
 _CUSTOMIZATION_ID = f"{{{NS_CBC}}}CustomizationID"
 RULE_PEPPOL_DATE = "PEPPOL-EN16931-F001"
@@ -71,14 +72,14 @@ def sniff(root: Any) -> DocumentType:
     return REGISTRY.for_root(namespace, customization)
 
 
-def xml_to_model(data: bytes, doc_type: DocTypeArg | None = None
-                 ) -> tuple[DocumentType, Any, list[Finding]]:
+def xml_to_model(data: bytes, doc_type: DocTypeArg | None = None, *,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[DocumentType, Any, list[Finding]]:
     """Parse UBL bytes (hardened parser) into the type's canonical model.
 
     Raises InputError for unreadable XML and UnsupportedDocumentError for an unknown type;
     everything else becomes findings (values dropped, unmapped content warned about).
     """
-    return element_to_model(parse_xml(data), doc_type)
+    return element_to_model(parse_xml(data, max_bytes=max_bytes), doc_type)
 
 
 def element_to_model(root: Any, doc_type: DocTypeArg | None = None
@@ -133,6 +134,11 @@ def model_to_xml(model: BaseModel, doc_type: DocTypeArg, *, pretty: bool = False
 def model_to_json(model: BaseModel) -> dict[str, Any]:
     """The JSON form of a canonical model."""
     return model.model_dump(mode="json", exclude_none=True)
+
+
+def model_to_json_bytes(model: BaseModel) -> bytes:
+    """The JSON form as compact UTF-8 bytes, serialised by pydantic-core in one step."""
+    return model.model_dump_json(exclude_none=True).encode("utf-8")
 
 
 def json_to_model(data: bytes | str | Mapping[str, Any], doc_type: DocTypeArg,

@@ -99,10 +99,11 @@ def _load(path: Path) -> DocumentMapping:
     return DocumentMapping(build_spec(path))
 
 
+@functools.lru_cache(maxsize=256)
 def load_mapping(name: str, directory: Path | None = None) -> DocumentMapping:
     """The mapping file `name` from `directory` (default: the repository's mappings/).
 
-    Loaded, flavour-resolved and compiled once per process.
+    Loaded, flavour-resolved and compiled once per process (and per file, however named).
     """
     base = DEFAULT_MAPPINGS_DIR if directory is None else directory
     return _load((base / name).resolve())

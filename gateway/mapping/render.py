@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from gateway.errors import InputError
 from gateway.mapping.spec import Entry, Implied, MappingSpec
 
@@ -26,6 +28,7 @@ _ELEMENT, _GROUP, _VALUE_LIST, _GROUP_LIST = range(4)
 _TEXT_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ATTRIBUTE_SPECIAL = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
 _TEXT_SEARCH = _TEXT_SPECIAL.search
+_ATTRIBUTE_SEARCH = _ATTRIBUTE_SPECIAL.search
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))
 _ATTRIBUTE_ESCAPES = (*_TEXT_ESCAPES, ('"', "&quot;"), ("\t", "&#9;"), ("\n", "&#10;"))
@@ -184,6 +187,10 @@ def resolve_pointer(root: Any, pointer: tuple[str, ...]) -> Any:
 
 def _values(source: Any) -> Mapping[str, Any]:
     """The field values of `source`: the dict itself, or a model's instance dict."""
+    if isinstance(source, dict):
+        return source
+    if isinstance(source, BaseModel):
+        return source.__dict__
     if isinstance(source, Mapping):
         return source
     values: dict[str, Any] = vars(source)
@@ -219,24 +226,30 @@ class _Writer:
     def attributes(self, values: Mapping[str, Any], writes: tuple[ValueWrite, ...],
                    element_exists: bool) -> str | None:
         """The attribute string; None when the element would exist only for implied ones."""
-        parts = []
-        implied = []
+        parts: str | None = None
+        missing: list[ValueWrite] | None = None
         for write in writes:
             item = values.get(write.key)
             if item is None:
                 if write.implied is not None:
-                    implied.append(write)
+                    missing = [write] if missing is None else [*missing, write]
                 continue
-            text = _format(write, item, _ATTRIBUTE_ESCAPES, _ATTRIBUTE_SPECIAL)
-            parts.append(f' {write.name}="{text}"')
-        if not parts and not element_exists:
-            return None
-        for write in implied:
-            item = self.implied(write.implied)  # type: ignore[arg-type]
-            if item is not None:
-                text = _format(write, item, _ATTRIBUTE_ESCAPES, _ATTRIBUTE_SPECIAL)
-                parts.append(f' {write.name}="{text}"')
-        return "".join(parts)
+            text = item if item.__class__ is str else write.write(item)
+            if _ATTRIBUTE_SEARCH(text) is not None:
+                text = _escape(text, _ATTRIBUTE_SPECIAL, _ATTRIBUTE_ESCAPES, write.key)
+            part = f' {write.name}="{text}"'
+            parts = part if parts is None else parts + part
+        if parts is None:
+            if not element_exists:
+                return None
+            parts = ""
+        if missing is not None:
+            for write in missing:
+                item = self.implied(write.implied)  # type: ignore[arg-type]
+                if item is not None:
+                    text = _format(write, item, _ATTRIBUTE_ESCAPES, _ATTRIBUTE_SPECIAL)
+                    parts += f' {write.name}="{text}"'
+        return parts
 
     def text(self, values: Mapping[str, Any], write: ValueWrite) -> str | None:
         item = values.get(write.key)
@@ -317,8 +330,9 @@ class _Writer:
 def _move(out: list[str], opened: tuple[str, ...], path: tuple[str, ...]) -> tuple[str, ...]:
     """Close and open elements so that exactly `path` is open (sharing the common prefix)."""
     common = 0
-    limit = min(len(opened), len(path))
-    while common < limit and opened[common] == path[common]:
+    for left, right in zip(opened, path, strict=False):
+        if left != right:
+            break
         common += 1
     for name in reversed(opened[common:]):
         out.append(f"</{name}>")

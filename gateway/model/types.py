@@ -18,6 +18,8 @@ from gateway.jsonio import JsonFloat
 
 
 def _to_decimal(value: Any) -> Decimal:
+    if value.__class__ is Decimal and value.is_finite():
+        return value  # the common case when reading UBL: already parsed
     if isinstance(value, bool):
         raise ValueError("expected a decimal string such as \"100.00\", got a boolean")
     if isinstance(value, JsonFloat | float):

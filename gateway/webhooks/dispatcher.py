@@ -106,6 +106,8 @@ class WebhookDispatcher:
                 subscription = await session.get(WebhookSubscription, delivery.subscription_id)
             if subscription is None:
                 raise NotFound(f"subscription {delivery.subscription_id} no longer exists")
+            if not subscription.active:  # paused: keep the event, try again later
+                raise GatewayError(f"subscription {subscription.id} is paused", retryable=True)
             receipt = await self._send(delivery, subscription)
         except DeliveryError as exc:
             await self._record(self._failed(delivery, exc, exc.remote_status), delivery)

@@ -61,7 +61,7 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
             raise HostileInputError("DTDs are not allowed (document type declaration found)")
         if _ENTITY.search(data):
             raise HostileInputError("entity declarations are not allowed")
-    if not data.strip():
+    if not data or data.isspace():
         raise InputError("empty document")
     try:
         root = etree.fromstring(bytes(data), _parser())

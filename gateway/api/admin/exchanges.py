@@ -19,6 +19,7 @@ from gateway.api.http import (
     now,
     page,
     query_bool,
+    query_choice,
     query_limit,
     query_text,
 )
@@ -37,24 +38,31 @@ from gateway.api.spec import (
 )
 from gateway.api.views import acknowledgement_view, event_view, exchange_view
 from gateway.db.repos import exchanges as exchanges_repo
+from gateway.errors import InputError
 from gateway.exchange import outbox
-from gateway.exchange.states import State
+from gateway.exchange.states import Direction, State
+
+_STATES = ", ".join(s.value for s in State)
 
 
 async def list_exchanges(request: web.Request) -> web.Response:
     limit = query_limit(request)
     message_id = query_text(request, "message_id")
+    direction = query_choice(request, "direction", (d.value for d in Direction))
     states = [s for s in (query_text(request, "state") or "").split(",") if s]
+    unknown = set(states) - {s.value for s in State}
+    if unknown:
+        raise InputError(f"unknown state(s) {', '.join(sorted(unknown))}; known: {_STATES}")
     async with database(request).read() as session:
         if message_id is not None:
             rows = list(await exchanges_repo.find_by_message_id(
-                session, message_id=message_id, direction=query_text(request, "direction"),
+                session, message_id=message_id, direction=direction,
                 partner_id=query_text(request, "partner_id"),
             ))[:limit]
         else:
             rows = list(await exchanges_repo.list_exchanges(
                 session, partner_id=query_text(request, "partner_id"),
-                direction=query_text(request, "direction"), states=states or None,
+                direction=direction, states=states or None,
                 document_type=query_text(request, "document_type"),
                 after=query_text(request, "after"), limit=limit,
             ))
@@ -130,7 +138,6 @@ async def verify_audit(request: web.Request) -> web.Response:
 
 EXCHANGE = "/exchanges/{exchange_id}"
 DOC_ID = "/documents/{document_id}"
-_STATES = ", ".join(s.value for s in State)
 
 OPERATIONS = (
     Operation("GET", "/exchanges", list_exchanges, "listExchanges",

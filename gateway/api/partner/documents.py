@@ -131,13 +131,16 @@ OPERATIONS = (
             200: json_reply("A duplicate of a document received before (same message id and "
                             "bytes): the first copy.", ref("Document")),
         },
-        query=(_TYPE_PARAM,),
+        query=(_TYPE_PARAM,
+               Param(MESSAGE_ID_HEADER, "Your message id: with the bytes' SHA-256, the "
+                     "de-duplication key (default: sha256:<hex> of the bytes).",
+                     location="header"),
+               Param(DOCUMENT_TYPE_HEADER, "Registry key, as the document_type parameter.",
+                     location="header")),
         body=Body({XML: ref("UblDocument"), JSON: ref("CanonicalDocument")},
                   "UBL XML, or the gateway's JSON with document_type."),
         errors=(400, 409, 413, 415, 422),
         idempotent=True,
-        description="Headers: X-Gateway-Message-Id (the sender's message id, for "
-                    "de-duplication), Idempotency-Key.",
     ),
     Operation("GET", "/documents", list_own, "listDocuments", "List your documents",
               "documents", replies={200: json_reply("A page of documents.", page_of("Document"))},

@@ -2,9 +2,10 @@
 
 An advice is linked to a payment by its EndToEndId when it has one. Otherwise it is linked by
 amount and currency, an advice date within [booking - advice_days_before, booking +
-advice_days_after], and the payer: the link is made only when exactly one open advice fits
-(notes/remittance.md section 7.1). An advice that was used by an automatic match is not offered
-again.
+advice_days_after], and the payer (notes/remittance.md section 7.1), and only when the link is
+unique both ways: exactly one open advice fits the payment, and no other payment of the batch
+with that amount, window and payer could claim the advice (a customer paying the same
+subscription amount twice a month). An advice used by an automatic match is not offered again.
 """
 
 from __future__ import annotations
@@ -33,15 +34,22 @@ class LinkedAdvice:
 
 class AdviceBook:
     def __init__(self, advices: Sequence[RemittanceLine], config: MatchConfig,
-                 payment_references: Iterable[str | None] = ()) -> None:
-        """`payment_references`: the EndToEndIds of all payments, so that an advice meant for
-        another payment is never linked to this one by amount."""
+                 payments: Iterable[RemittanceLine] = ()) -> None:
+        """`payments`: the whole batch, so that an advice meant for another payment (by its
+        EndToEndId, or by amount) is never linked to this one by amount."""
         self.advices = list(advices)
         self.config = config
         self.used: set[int] = set()
         self.by_e2e: dict[str, list[int]] = {}
         self.by_amount: dict[tuple[str, int], list[int]] = {}
-        known = {k for r in payment_references if (k := e2e_key(r))}
+        self.payments_by_amount: dict[tuple[str, int], list[RemittanceLine]] = {}
+        known: set[str] = set()
+        for payment in payments:
+            if (key := e2e_key(payment.end_to_end_id)) is not None:
+                known.add(key)
+            if payment.amount is not None and payment.currency:
+                amount_key = (payment.currency, to_minor(payment.amount, payment.currency))
+                self.payments_by_amount.setdefault(amount_key, []).append(payment)
         for index, advice in enumerate(self.advices):
             key = e2e_key(advice.end_to_end_id)
             if key:
@@ -68,6 +76,15 @@ class AdviceBook:
                 continue
             found.append(LinkedAdvice(advice, index, False))
         return found
+
+    def rival_payments(self, link: LinkedAdvice, payment: RemittanceLine) -> list[RemittanceLine]:
+        """Other payments of the batch with the advice's amount and date window."""
+        advice = link.advice
+        if advice.amount is None or not advice.currency:
+            return []
+        amount_key = (advice.currency, to_minor(advice.amount, advice.currency))
+        return [p for p in self.payments_by_amount.get(amount_key, ())
+                if p.line_id != payment.line_id and self._in_window(advice, p)]
 
     def _in_window(self, advice: RemittanceLine, payment: RemittanceLine) -> bool:
         if advice.booking_date is None or payment.booking_date is None:

@@ -50,8 +50,8 @@ class Fit(StrEnum):
 
     @property
     def strict(self) -> bool:
-        """Fits that leave no room for coincidence (an exact sum, or exact discount terms)."""
-        return self in (Fit.EXACT, Fit.DISCOUNT)
+        """Fits exact to the minor unit: no tolerance band a wrong item could fall into."""
+        return self in (Fit.EXACT, Fit.DISCOUNT, Fit.UNEARNED_DISCOUNT, Fit.DEDUCTION)
 
     @property
     def explained(self) -> bool:

@@ -32,11 +32,11 @@ class EvidenceWeights:
     amount_exact: float = 2.0
     discount_within_terms: float = 1.8
     explained_difference: float = 1.0  # bank fee, FX, stated deduction, unearned discount
-    unexplained_difference: float = -1.5  # partial payment, short payment, overpayment
+    unexplained_difference: float = -1.0  # partial payment, short payment, overpayment
     # who paid
     payer_account: float = 1.5  # the debtor account belongs to the customer (group)
     payer_name: float = 0.8  # the name points to this customer only
-    payer_name_ambiguous: float = 0.4  # the name fits several customers, this one among them
+    payer_name_ambiguous: float = 0.5  # the name fits several customers, this one among them
     payer_customer_number: float = 1.0  # the customer number quoted in the text
     payer_account_other: float = -1.5  # the account belongs to a different customer
     payer_name_other: float = -0.5
@@ -68,6 +68,7 @@ class MatchConfig:
     bank_fee_max: Decimal = Decimal("50.00")  # in the payment currency
     bank_fee_max_share: Decimal = Decimal("0.10")  # ... and at most this share of the payment
     fx_tolerance: Decimal = Decimal("0.02")  # relative, against the reference rate
+    overpayment_share: float = 0.10  # a larger surplus more likely pays unnamed items
     discount_grace_days: int = 0
     duplicate_window_days: int = 10
     advice_days_before: int = 7  # an advice may arrive this many days before the money
@@ -77,7 +78,8 @@ class MatchConfig:
     subset_max_items: int = 40  # open items considered for an amount combination
     subset_max_size: int = 12
     subset_node_budget: int = 20_000
-    common_amount_count: int = 3  # an amount shared by more open items is "common"
+    common_amount_count: int = 3  # an amount shared by more open items is "common"...
+    common_amount_share: float = 0.0005  # ... or by more than this share of them
     learn_payers: bool = True
     non_ar_keywords: tuple[str, ...] = DEFAULT_NON_AR_KEYWORDS
     deduction_keywords: tuple[str, ...] = DEFAULT_DEDUCTION_KEYWORDS

@@ -49,7 +49,9 @@ STRONG_STRATEGIES = frozenset(("structured_reference", "advice", "text_reference
 class Matcher:
     def __init__(self, ledger: Ledger, *, config: MatchConfig | None = None,
                  advices: Sequence[RemittanceLine] = (), fx_rates: FxRates | None = None,
-                 payment_references: Iterable[str | None] = ()) -> None:
+                 payments: Sequence[RemittanceLine] = ()) -> None:
+        """`payments`: the batch about to be matched, if known in advance; it lets advices
+        without an EndToEndId be linked by amount only where the link is unique."""
         self.ledger = ledger
         self.config = config or MatchConfig()
         self.payers = PayerDirectory(ledger)
@@ -57,7 +59,7 @@ class Matcher:
         self.evidence = Evidence(ledger, self.config)
         self.fx = fx_rates or FxRates()
         self.duplicates = DuplicateGuard(self.config.duplicate_window_days)
-        self.advice_book = AdviceBook(advices, self.config, payment_references)
+        self.advice_book = AdviceBook(advices, self.config, payments)
         self.advice_strategy = AdviceStrategy(ledger, self.config, self.evidence,
                                               self.advice_book, self.payers)
         self.strategies = (
@@ -171,7 +173,8 @@ class Matcher:
     def _learn(self, ctx: PaymentContext, candidate: Candidate) -> None:
         """A new account or name seen on a confident reference match is remembered."""
         identity = ctx.identity
-        if (not self.config.learn_payers or identity.account_customer or identity.account_shared
+        if (not self.config.learn_payers or identity.account_shared
+                or (identity.account_customer and not identity.account_learned)
                 or candidate.strategy not in STRONG_STRATEGIES or not candidate.fit.fit.strict):
             return
         customers = {self.ledger.customer_of(i) for i in candidate.items}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from gateway.remittance.matching.amounts import Fit, Payment, Reconciliation
 from gateway.remittance.matching.config import MatchConfig
 from gateway.remittance.matching.ledger import Ledger
-from gateway.remittance.matching.money import format_minor, to_minor
+from gateway.remittance.matching.money import format_minor
 from gateway.remittance.matching.payer import PayerIdentity
 from gateway.remittance.matching.result import Reason, confidence
 from gateway.remittance.matching.text import TextFacts
@@ -61,7 +61,16 @@ class Evidence:
         if kind.explained:
             weight = 0.0 if strict_only else self.w.explained_difference
             return Reason("amount_explained", weight, detail)
+        if kind is Fit.OVERPAID and self._large_surplus(fit):
+            return Reason("amount_surplus", self.w.unexplained_difference + self.w.common_amount,
+                          detail + " (more than the overpayment tolerance share)")
         return Reason("amount_unexplained", self.w.unexplained_difference, detail)
+
+    def _large_surplus(self, fit: Reconciliation) -> bool:
+        """An overpayment this large more likely pays items the remittance does not name."""
+        surplus = -sum(r.minor for r in fit.residuals if r.kind.value == "overpayment")
+        paid = sum(minor for _item, minor in fit.allocations) + surplus
+        return paid > 0 and surplus > paid * self.config.overpayment_share
 
     def payer(self, identity: PayerIdentity, items: Sequence[int]) -> list[Reason]:
         ledger = self.ledger
@@ -74,7 +83,9 @@ class Evidence:
                 reasons.append(Reason("payer_account", weight,
                                       f"debtor account belongs to {identity.account_customer}"))
             else:
-                reasons.append(Reason("payer_account_other", self.w.payer_account_other,
+                weight = (self.w.payer_name_other if identity.account_learned
+                          else self.w.payer_account_other)
+                reasons.append(Reason("payer_account_other", weight,
                                       f"debtor account belongs to {identity.account_customer}"))
         elif identity.name_customers:
             groups: set[str] = set()
@@ -103,8 +114,10 @@ class Evidence:
         if len(items) != 1:
             return None
         item = self.ledger.items[items[0]]
-        count = self.ledger.amount_count[(item.currency, to_minor(item.open_amount, item.currency))]
-        if count > self.config.common_amount_count:
+        count = self.ledger.amount_count.get((item.currency, self.ledger.start_minor[items[0]]), 0)
+        threshold = max(self.config.common_amount_count,
+                        self.config.common_amount_share * len(self.ledger.items))
+        if count > threshold:
             return Reason("common_amount", self.w.common_amount,
                           f"{count} open items share this amount")
         return None

@@ -13,11 +13,11 @@ Indexes (all built once, in one pass):
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from gateway.remittance.matching.money import to_minor
 from gateway.remittance.matching.numbering import (
@@ -29,17 +29,19 @@ from gateway.remittance.matching.numbering import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class DiscountTerms:
+class DiscountTerms(NamedTuple):
     """Early-payment discount: `percent` off when paid on or before `until` (UBL PaymentTerms)."""
 
     percent: Decimal
     until: date
 
 
-@dataclass(frozen=True, slots=True)
-class OpenItem:
-    """An open receivable: an invoice (positive) or a credit note (negative open amount)."""
+class OpenItem(NamedTuple):
+    """An open receivable: an invoice (positive) or a credit note (negative open amount).
+
+    A NamedTuple rather than a frozen dataclass: a ledger holds a million of them and a tuple
+    is built several times faster.
+    """
 
     item_id: str
     number: str
@@ -101,14 +103,16 @@ class Ledger:
                 self.children.setdefault(customer.parent_id, []).append(customer.customer_id)
         self.items: list[OpenItem] = []
         self.open_minor: list[int] = []
+        self.start_minor: list[int] = []
         self.discount_minor: list[int] = []
         self.by_customer: dict[str, list[int]] = {}
         self.numbers: Index = {}
         self.shorts: Index = {}
         self.references: Index = {}
         self.purchase_orders: Index = {}
-        self.amount_count: Counter[tuple[str, int]] = Counter()
-        self.customer_amount_count: Counter[tuple[str, str, int]] = Counter()
+        self.amount_count: dict[tuple[str, int], int] = {}
+        # (customer, currency, open amount at the start) -> items: amount look-ups per payer
+        self.by_amount: dict[tuple[str, str, int], list[int]] = {}
         self.settled_by: dict[int, str] = {}
         for item in items:
             self._add_item(item)
@@ -117,11 +121,17 @@ class Ledger:
 
     def _add_item(self, item: OpenItem) -> None:
         index = len(self.items)
-        minor = to_minor(item.open_amount, item.currency)
+        currency = item.currency
+        minor = to_minor(item.open_amount, currency)
         self.items.append(item)
         self.open_minor.append(minor)
-        self.discount_minor.append(_discount_minor(item, minor))
-        self.by_customer.setdefault(item.customer_id, []).append(index)
+        self.start_minor.append(minor)
+        self.discount_minor.append(_discount_minor(item, minor) if item.discount else 0)
+        members = self.by_customer.get(item.customer_id)
+        if members is None:
+            self.by_customer[item.customer_id] = [index]
+        else:
+            members.append(index)
         for key in full_keys(item.number):
             _add(self.numbers, key, index)
         for key in short_keys(item.number):
@@ -130,8 +140,14 @@ class Ledger:
             _add(self.references, compact(item.creditor_reference), index)
         if item.po_number:
             _add(self.purchase_orders, compact(item.po_number), index)
-        self.amount_count[(item.currency, minor)] += 1
-        self.customer_amount_count[(item.customer_id, item.currency, minor)] += 1
+        amount_key = (currency, minor)
+        self.amount_count[amount_key] = self.amount_count.get(amount_key, 0) + 1
+        customer_key = (item.customer_id, currency, minor)
+        same = self.by_amount.get(customer_key)
+        if same is None:
+            self.by_amount[customer_key] = [index]
+        else:
+            same.append(index)
 
     # ------------------------------------------------------------------ look-ups
     def by_number(self, key: str) -> tuple[int, ...]:

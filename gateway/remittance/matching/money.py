@@ -24,8 +24,11 @@ def exponent(currency: str | None) -> int:
 
 
 def to_minor(amount: Decimal, currency: str | None) -> int:
-    scaled = amount.scaleb(exponent(currency))
-    return int(scaled.to_integral_value(rounding=ROUND_HALF_UP))
+    scaled = amount.scaleb(_EXPONENTS.get(currency or "", 2))
+    minor = int(scaled)
+    if minor != scaled:  # more decimals than the currency has: malformed, round half-up
+        minor = int(scaled.to_integral_value(rounding=ROUND_HALF_UP))
+    return minor
 
 
 def from_minor(minor: int, currency: str | None) -> Decimal:

@@ -46,7 +46,7 @@ def full_keys(number: str) -> tuple[str, ...]:
 def short_keys(number: str) -> tuple[str, ...]:
     """Short forms a payer writes instead of the full number (see the module docstring)."""
     key = compact(number)
-    runs = _DIGIT_RUNS.findall(key)
+    runs = _DIGIT_RUNS.findall(number)
     if not runs:
         return ()
     found: list[str] = []
@@ -92,11 +92,13 @@ class NumberShape:
     prefixes: frozenset[str]  # leading letters of the numbers ("INV")
     min_digits: int
     max_digits: int
+    groups: tuple[int, ...] = ()  # digit group lengths of most numbers ("INV-2025-0004711": 4, 7)
 
     @classmethod
-    def learn(cls, numbers: Iterable[str], sample: int = 50_000) -> NumberShape:
+    def learn(cls, numbers: Iterable[str], sample: int = 10_000) -> NumberShape:
         prefix_count: Counter[str] = Counter()
         lengths: Counter[int] = Counter()
+        patterns: Counter[tuple[int, ...]] = Counter()
         total = 0
         for total, number in enumerate(numbers, start=1):
             key = compact(number)
@@ -104,6 +106,7 @@ class NumberShape:
             if match:
                 prefix_count[match.group(0)] += 1
             lengths[sum(ch.isdigit() for ch in key)] += 1
+            patterns[tuple(len(run) for run in _DIGIT_RUNS.findall(number))] += 1
             if total >= sample:
                 break
         if not lengths:
@@ -111,7 +114,9 @@ class NumberShape:
         # A prefix counts when at least 1 % of the numbers use it; rare ones are noise.
         prefixes = frozenset(p for p, c in prefix_count.items() if c * 100 >= total)
         common = [n for n, c in lengths.items() if c * 100 >= total] or list(lengths)
-        return cls(prefixes, min(common), max(common))
+        pattern, count = patterns.most_common(1)[0]
+        groups = pattern if count * 2 >= total and len(pattern) > 1 else ()
+        return cls(prefixes, min(common), max(common), groups)
 
     def split_prefix(self, token: str) -> tuple[str, str]:
         """("INV", "20250004711") for "INV20250004711"; ("", token) without a known prefix."""
@@ -122,6 +127,13 @@ class NumberShape:
 
     def is_prefix(self, token: str) -> bool:
         return token in self.prefixes
+
+    def groups_match(self, lengths: list[int]) -> bool:
+        """Digit groups written apart ("2025 0004711") in this ledger's pattern, +-1 each."""
+        if len(lengths) != len(self.groups):
+            return False
+        return all(abs(a - b) <= 1 for a, b in zip(lengths, self.groups, strict=True)) and abs(
+            sum(lengths) - sum(self.groups)) <= 1
 
     def looks_full(self, digits: str) -> bool:
         """Digit count of a full number, allowing one inserted or dropped digit."""

@@ -173,8 +173,12 @@ class PayerDirectory:
         return hit
 
     # ------------------------------------------------------------------ learning
-    def learn(self, customer_id: str, debtor: Party) -> None:
-        """Remember the debtor's account (and name as an alias) for a confirmed customer."""
+    def learn(self, customer_id: str, debtor: Party, *, name: bool = False) -> None:
+        """Remember the debtor's account (and, when a person confirmed it, the name as an alias).
+
+        Automatic matches teach accounts only: a factor's or a group treasury's name would
+        otherwise become an alias of the first customer it paid for.
+        """
         group = self.ledger.group(customer_id)
         for account in (debtor.iban, debtor.account):
             if not account:
@@ -186,5 +190,5 @@ class PayerDirectory:
             if owner not in group and customer_id not in self.ledger.group(owner):
                 del self.learned_accounts[key]
                 self.shared_accounts.add(key)
-        if debtor.name and not self.by_name(debtor.name)[0]:
+        if name and debtor.name and not self.by_name(debtor.name)[0]:
             self._index_name(debtor.name, customer_id)

@@ -15,6 +15,7 @@ Each returns `Candidate`s with their reasons; the engine decides.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations, product
 from typing import Protocol
@@ -32,7 +33,7 @@ from gateway.remittance.matching.evidence import Candidate, Evidence, PaymentCon
 from gateway.remittance.matching.ledger import Ledger
 from gateway.remittance.matching.money import to_minor
 from gateway.remittance.matching.numbering import compact, digit_variants
-from gateway.remittance.matching.payer import PayerDirectory
+from gateway.remittance.matching.payer import PayerDirectory, PayerIdentity
 from gateway.remittance.matching.result import Reason
 from gateway.remittance.matching.subsets import subset_sums
 from gateway.remittance.matching.text import Mention, MentionKind
@@ -41,6 +42,8 @@ from gateway.remittance.references import is_valid_rf
 
 MAX_EXACT_OPTIONS = 5
 MAX_FUZZY_OPTIONS = 80
+TYPO_NEIGHBOUR = -1.0  # a typo turning one open number into another is rare
+TRUNCATED_TEXT = 135  # SEPA Ustrd holds 140 characters
 
 
 class Strategy(Protocol):
@@ -152,19 +155,23 @@ class AdviceStrategy(_Base):
         return found
 
     def _link_by_amount(self, ctx: PaymentContext) -> LinkedAdvice | None:
-        options = self.advices.by_amount_candidates(ctx.line)
-        if len(options) > 1:
-            options = [o for o in options if self._same_payer(ctx, o)]
-        return options[0] if len(options) == 1 else None
+        options = [o for o in self.advices.by_amount_candidates(ctx.line)
+                   if self._same_payer(ctx.identity, o)]
+        if len(options) != 1:
+            return None
+        for rival in self.advices.rival_payments(options[0], ctx.line):
+            identity = self.payers.identify(rival.debtor, rival.ultimate_debtor)
+            if self._same_payer(identity, options[0]):
+                return None
+        return options[0]
 
-    def _same_payer(self, ctx: PaymentContext, link: LinkedAdvice) -> bool:
+    def _same_payer(self, identity: PayerIdentity, link: LinkedAdvice) -> bool:
         name = link.advice.debtor.name
         if not name:
             return False
         named, _exact = self.payers.by_name(name)
-        identity = ctx.identity
         known = {identity.account_customer} if identity.account_customer else set(
-            identity.name_customers)
+            identity.name_customers) | set(identity.text_customers)
         groups: set[str] = set()
         for customer in known:
             groups |= self.ledger.group(customer)
@@ -173,23 +180,28 @@ class AdviceStrategy(_Base):
     def _from_documents(self, ctx: PaymentContext, documents: Sequence[ReferredDocument],
                         charges: Decimal | None, stated_total: Decimal | None,
                         base: Reason) -> list[Candidate]:
-        picks: list[int] = []
-        grosses: list[int | None] = []
+        lines: list[_DocumentLine] = []
         reasons = [base]
+        complete = True
         for document in documents:
-            item, gross, reason = self._resolve(ctx, document)
+            item, reason = self._resolve(ctx, document)
             if reason is not None:
                 reasons.append(reason)
-            if item is not None:
-                picks.append(item)
-                grosses.append(gross)
-        if not picks:
+            if item is None:
+                complete = False
+                continue
+            lines.append(_DocumentLine(item, *_document_amounts(document, ctx.payment.currency)))
+        if not lines:
             return []
-        items = _unique(picks)
-        fit, agree = self._advice_fit(ctx, picks, grosses, charges, stated_total)
-        if agree:
-            reasons.append(Reason("advice_amounts_agree", self.w.amount_exact,
-                                  "each document amount and the total agree with the payment"))
+        items = _unique([line.item for line in lines])
+        fit, agree = self._advice_fit(ctx, lines, charges, stated_total)
+        if agree and complete and len(items) == len(lines):
+            full = all(line.gross == self.ledger.open_minor[line.item] for line in lines)
+            reasons.append(Reason(
+                "advice_amounts_agree", self.w.amount_exact if full else
+                self.w.explained_difference,
+                "each document amount and the total agree with the payment" if full else
+                "the advice states the partial amounts and the total agrees"))
             candidate = Candidate(self.name, items, fit,
                                   [*reasons, *self.evidence.payer(ctx.identity, items)])
             settled = self.evidence.settled(items)
@@ -200,74 +212,118 @@ class AdviceStrategy(_Base):
         return [self._candidate(ctx, items, fit, reasons)]
 
     def _resolve(self, ctx: PaymentContext,
-                 document: ReferredDocument) -> tuple[int | None, int | None, Reason | None]:
-        """The item a listed document means, its stated gross amount, and any doubt."""
-        number = compact(document.number or "")
-        gross = _document_gross(document, ctx.payment.currency)
-        if not number:
-            return None, gross, Reason("document_unresolved", -3.0, "document without number")
-        exact = self.ledger.by_number(number) or self.ledger.by_short(
-            "".join(ch for ch in number if ch.isdigit()))
-        confirmed = [i for i in exact if gross is not None and abs(
-            self.ledger.open_minor[i]) == abs(gross)]
-        if len(exact) == 1 and (gross is None or confirmed):
-            return exact[0], gross, None
-        if len(confirmed) == 1:
-            return confirmed[0], gross, None
-        digits = "".join(ch for ch in number if ch.isdigit())
-        fuzzy = self.ledger.fuzzy(digits, self.ledger.numbers) if len(digits) >= 4 else ()
-        fuzzy_confirmed = [i for i in fuzzy if gross is not None
-                           and abs(self.ledger.open_minor[i]) == abs(gross)]
-        if len(fuzzy_confirmed) == 1:
-            return fuzzy_confirmed[0], gross, Reason(
-                "document_corrected", -0.5, f"{document.number} read as "
-                f"{self.ledger.items[fuzzy_confirmed[0]].number} (amount confirms)")
-        if exact:
-            return exact[0], gross, Reason("document_amount_differs", -1.0,
-                                           f"{document.number}: amount differs from open item")
-        return None, gross, Reason("document_unresolved", -3.0,
-                                   f"{document.number} not found among open items")
+                 document: ReferredDocument) -> tuple[int | None, Reason | None]:
+        """The open item a listed document means, and any doubt about it.
 
-    def _advice_fit(self, ctx: PaymentContext, items: list[int], grosses: list[int | None],
+        The number decides when it is found as written; a number one digit off is accepted
+        only when exactly one such neighbour has the document's own amount.
+        """
+        number = compact(document.number or "")
+        if not number:
+            return None, Reason("document_unresolved", -3.0, "document without number")
+        expected = _expected_open(document, ctx.payment.currency)
+        digits = "".join(ch for ch in number if ch.isdigit())
+        exact = self.ledger.by_number(number) or self.ledger.by_short(digits)
+        if exact:
+            confirmed = [i for i in exact if self.ledger.open_minor[i] == expected]
+            if len(confirmed) == 1 or len(exact) == 1:
+                return (confirmed or exact)[0], None
+            return exact[0], Reason("document_ambiguous", self.w.alternative_candidates,
+                                    f"{document.number} fits {len(exact)} open items")
+        fuzzy = self.ledger.fuzzy(digits, self.ledger.numbers) if len(digits) >= 4 else ()
+        confirmed = [i for i in fuzzy if expected is not None
+                     and self.ledger.open_minor[i] == expected]
+        if len(confirmed) == 1:
+            return confirmed[0], Reason(
+                "document_corrected", -0.5, f"{document.number} read as "
+                f"{self.ledger.items[confirmed[0]].number} (its amount confirms)")
+        return None, Reason("document_unresolved", -3.0,
+                            f"{document.number} not found among open items")
+
+    def _advice_fit(self, ctx: PaymentContext, lines: list[_DocumentLine],
                     charges: Decimal | None,
                     stated_total: Decimal | None) -> tuple[Reconciliation, bool]:
-        """Allocations as the advice states them, and whether every amount agrees."""
+        """Allocations as the advice states them, and whether all its amounts agree."""
         currency = ctx.payment.currency
-        allocations = []
-        residuals = []
-        lines_agree = True
-        for item, gross in zip(items, grosses, strict=True):
-            open_minor = self.ledger.open_minor[item]
-            if gross is None or abs(gross) == abs(open_minor):
-                allocations.append((item, open_minor))
-                lines_agree = lines_agree and gross is not None
+        allocations: list[tuple[int, int]] = []
+        residuals: list[ResidualMinor] = []
+        agree = True
+        partial = False
+        for line in lines:
+            open_minor = self.ledger.open_minor[line.item]
+            if line.gross is None:
+                allocations.append((line.item, open_minor))
+                agree = False
                 continue
-            lines_agree = False
-            applied = gross if (gross > 0) == (open_minor > 0) else -gross
-            allocations.append((item, applied))
-            residuals.append(ResidualMinor(ResidualKind.OPEN_REST, open_minor - applied,
-                                           currency, item, "advice remits less"))
+            residuals += line.residuals(currency)
+            if line.gross == open_minor:
+                allocations.append((line.item, open_minor))
+            elif 0 < abs(line.gross) < abs(open_minor) and (line.gross > 0) == (open_minor > 0):
+                partial = True
+                allocations.append((line.item, line.gross))
+                residuals.append(ResidualMinor(ResidualKind.OPEN_REST, open_minor - line.gross,
+                                               currency, line.item, "the advice pays part"))
+            else:
+                agree = False
+                allocations.append((line.item, open_minor))
         fee = _minor_or_zero(charges, currency)
         if fee:
             residuals.append(ResidualMinor(ResidualKind.BANK_FEE, fee, currency,
                                            note="stated in the advice"))
-        total = _minor_or_zero(stated_total, currency)
-        total_agrees = total == ctx.payment.minor and (
+        agree = agree and _minor_or_zero(stated_total, currency) == ctx.payment.minor and (
             ctx.line.currency is None or ctx.line.currency == currency)
-        fit = Fit.EXACT if not residuals else Fit.DEDUCTION
-        if len(set(items)) != len(items):
-            lines_agree = False
-        return Reconciliation(fit, tuple(allocations), tuple(residuals)), (
-            lines_agree and total_agrees)
+        if partial:
+            fit = Fit.UNDERPAID
+        elif any(r.kind is not ResidualKind.BANK_FEE for r in residuals):
+            fit = Fit.DEDUCTION
+        else:
+            fit = Fit.FEE if fee else Fit.EXACT
+        return Reconciliation(fit, tuple(allocations), tuple(residuals)), agree
 
 
-def _document_gross(document: ReferredDocument, currency: str) -> int | None:
-    """What the document's open item should be: remitted + discount + adjustments."""
+@dataclass(frozen=True, slots=True)
+class _DocumentLine:
+    """One resolved document of an advice: its item and the amounts the advice states."""
+
+    item: int
+    gross: int | None  # remitted + discount + adjustments: what the item should be
+    discount: int
+    adjustment: int
+    reason: str | None
+
+    def residuals(self, currency: str) -> list[ResidualMinor]:
+        found = []
+        if self.discount:
+            found.append(ResidualMinor(ResidualKind.DISCOUNT, self.discount, currency, self.item,
+                                       "stated in the advice"))
+        if self.adjustment:
+            found.append(ResidualMinor(ResidualKind.DEDUCTION, self.adjustment, currency,
+                                       self.item, self.reason or "stated in the advice"))
+        return found
+
+
+def _document_amounts(document: ReferredDocument,
+                      currency: str) -> tuple[int | None, int, int, str | None]:
     amounts = document.amounts
     if amounts is None or amounts.remitted is None:
-        return None
-    total = amounts.remitted + (amounts.discount or 0) + sum(a.amount for a in amounts.adjustments)
-    return to_minor(total, amounts.currency or currency)
+        return None, 0, 0, None
+    ccy = amounts.currency or currency
+    discount = to_minor(amounts.discount or Decimal(0), ccy)
+    adjustment = to_minor(sum((a.amount for a in amounts.adjustments), Decimal(0)), ccy)
+    gross = to_minor(amounts.remitted, ccy) + discount + adjustment
+    reason = next((a.reason_text or a.reason_code for a in amounts.adjustments
+                   if a.reason_text or a.reason_code), None)
+    if _is_credit_note(document) and gross > 0:
+        gross = -gross
+    return gross, discount, adjustment, reason
+
+
+def _is_credit_note(document: ReferredDocument) -> bool:
+    return (document.type_code or "").upper() in ("CREN", "CRN", "381", "CREDIT_NOTE")
+
+
+def _expected_open(document: ReferredDocument, currency: str) -> int | None:
+    return _document_amounts(document, currency)[0]
 
 
 def _minor_or_zero(value: Decimal | None, currency: str) -> int:
@@ -285,8 +341,7 @@ class TextReferenceStrategy(_Base):
         fits = self._search(ctx, mentions)
         if fits:
             return _mark_alternatives(fits, self.w.alternative_candidates)
-        fallback = self._fallback(ctx, mentions)
-        return [fallback] if fallback else []
+        return self._fallback(ctx, mentions)
 
     def _weight(self, mention: Mention, fuzzy: bool) -> Reason:
         if mention.kind is MentionKind.PURCHASE_ORDER:
@@ -300,72 +355,100 @@ class TextReferenceStrategy(_Base):
         return Reason("short_number", self.w.short_number, mention.written)
 
     def _search(self, ctx: PaymentContext, mentions: list[Mention]) -> list[Candidate]:
-        """Assignments with the fewest typo corrections whose amounts fit."""
-        for level in range(self.config.max_fuzzy_substitutions + 1):
-            found: dict[frozenset[int], Candidate] = {}
-            for picks, fuzzy_flags in self._assignments(mentions, level):
-                items = _unique(picks)
-                if not self._may_fit(ctx, items):
-                    continue
-                fit = reconcile(self.ledger, items, ctx.payment, self.config)
-                if not fit.fit.explained:
-                    continue
-                key = frozenset(items)
-                if key in found:
-                    continue
-                weakest = min((self._weight(m, f) for m, f in zip(mentions, fuzzy_flags,
-                                                                  strict=True)),
-                              key=lambda r: r.weight)
-                candidate = self._candidate(ctx, items, fit, [weakest],
-                                            strict_only=level > 0 or weakest.weight < self.w.full_number)
-                if weakest.weight < self.w.full_number:
-                    common = self.evidence.common_amount(items)
-                    if common:
-                        candidate.reasons.append(common)
-                found[key] = candidate
+        """Assignments with the fewest typo corrections whose amounts fit.
+
+        As written (level 0) any explained fit counts; with typo corrections only a strict fit
+        (exact sum, discount terms, stated deduction) does, because a fee or FX tolerance
+        would let some neighbouring number fit by chance. Strict fits push looser ones aside.
+        """
+        found = self._as_written(ctx, mentions)
+        for level in range(1, self.config.max_fuzzy_substitutions + 1):
             if found:
-                return list(found.values())
-        return []
+                break
+            found = self._corrected(ctx, mentions, level)
+        strict = [c for c in found if c.fit.fit.strict]
+        return strict or found
 
-    def _may_fit(self, ctx: PaymentContext, items: tuple[int, ...]) -> bool:
-        """Cheap test before reconciling: an explained fit needs gross >= paid, within bounds."""
-        if any(self.ledger.items[i].currency != ctx.payment.currency for i in items):
-            return True
-        gross = sum(self.ledger.open_minor[i] for i in items)
-        slack = sum(self.ledger.discount_minor[i] for i in items)
-        slack += max(ctx.payment.stated_minor, default=0)
-        slack += to_minor(self.config.bank_fee_max, ctx.payment.currency)
-        return ctx.payment.minor <= gross <= ctx.payment.minor + slack
+    def _as_written(self, ctx: PaymentContext, mentions: list[Mention]) -> list[Candidate]:
+        options = [m.exact[:MAX_EXACT_OPTIONS] for m in mentions]
+        found: dict[frozenset[int], Candidate] = {}
+        for combo in _bounded_product(options, self.config.max_alternatives):
+            items = _unique(combo)
+            key = frozenset(items)
+            if key in found:
+                continue
+            fit = reconcile(self.ledger, items, ctx.payment, self.config)
+            if fit.fit.explained:
+                found[key] = self._scored(ctx, mentions, (False,) * len(mentions), items, fit)
+        return list(found.values())
 
-    def _assignments(self, mentions: list[Mention],
-                     level: int) -> Iterator[tuple[tuple[int, ...], tuple[bool, ...]]]:
-        """Item choices with exactly `level` mentions resolved through typo candidates."""
+    def _corrected(self, ctx: PaymentContext, mentions: list[Mention],
+                   level: int) -> list[Candidate]:
+        """Sets with exactly `level` mentions replaced by a one-digit-off neighbour.
+
+        The sum is updated incrementally and must land in the strict window
+        [paid, paid + discounts + stated deduction] before a full reconciliation runs.
+        """
         ledger = self.ledger
-        budget = self.config.max_alternatives
         lacking = [i for i, m in enumerate(mentions) if not m.exact]
         if len(lacking) > level:
-            return
-        others = [i for i, m in enumerate(mentions) if m.exact]
+            return []
+        base = [m.exact[0] if m.exact else -1 for m in mentions]
+        open_minor = ledger.open_minor
+        discount_minor = ledger.discount_minor
+        present = [i for i in base if i >= 0]
+        base_gross = sum(open_minor[i] for i in present)
+        base_discount = sum(discount_minor[i] for i in present)
+        foreign = any(ledger.items[i].currency != ctx.payment.currency for i in present)
+        slack = max(ctx.payment.stated_minor, default=0) + len(mentions)
+        paid = ctx.payment.minor
+        budget = self.config.max_alternatives
+        found: dict[frozenset[int], Candidate] = {}
+        others = [i for i in range(len(mentions)) if i not in lacking]
         for chosen in combinations(others, level - len(lacking)):
-            fuzzy_positions = set(lacking) | set(chosen)
-            options: list[tuple[int, ...]] = []
-            for i, mention in enumerate(mentions):
-                if i in fuzzy_positions:
-                    options.append(mention.fuzzy(ledger)[:MAX_FUZZY_OPTIONS])
-                else:
-                    options.append(mention.exact[:MAX_EXACT_OPTIONS])
-            flags = tuple(i in fuzzy_positions for i in range(len(mentions)))
-            for combo in _bounded_product(options, budget):
+            positions = (*lacking, *chosen)
+            alternatives = [mentions[p].fuzzy(ledger)[:MAX_FUZZY_OPTIONS] for p in positions]
+            removed = [base[p] for p in positions if base[p] >= 0]
+            gross0 = base_gross - sum(open_minor[i] for i in removed)
+            discount0 = base_discount - sum(discount_minor[i] for i in removed)
+            for picks in _bounded_product(alternatives, budget):
                 budget -= 1
-                yield combo, flags
+                gross = gross0 + sum(open_minor[i] for i in picks)
+                discount = discount0 + sum(discount_minor[i] for i in picks)
+                if not foreign and not 0 <= gross - paid <= discount + slack:
+                    continue
+                items = list(base)
+                for position, pick in zip(positions, picks, strict=True):
+                    items[position] = pick
+                key = frozenset(items)
+                if len(key) != len(items) or key in found:
+                    continue
+                fit = reconcile(ledger, items, ctx.payment, self.config)
+                if fit.fit.strict:
+                    flags = tuple(i in positions for i in range(len(mentions)))
+                    found[key] = self._scored(ctx, mentions, flags, tuple(items), fit)
             if budget <= 0:
-                return
+                break
+        return list(found.values())
 
-    def _fallback(self, ctx: PaymentContext, mentions: list[Mention]) -> Candidate | None:
+    def _scored(self, ctx: PaymentContext, mentions: list[Mention],
+                fuzzy_flags: tuple[bool, ...], items: tuple[int, ...],
+                fit: Reconciliation) -> Candidate:
+        weakest = min((self._weight(m, f) for m, f in zip(mentions, fuzzy_flags, strict=True)),
+                      key=lambda r: r.weight)
+        strict_only = any(fuzzy_flags) or weakest.weight < self.w.full_number
+        candidate = self._candidate(ctx, items, fit, [weakest], strict_only=strict_only)
+        if weakest.weight < self.w.full_number:
+            common = self.evidence.common_amount(items)
+            if common:
+                candidate.reasons.append(common)
+        return candidate
+
+    def _fallback(self, ctx: PaymentContext, mentions: list[Mention]) -> list[Candidate]:
         """No fit: the items as written (partial payment, short payment, overpayment)."""
         resolved = [m for m in mentions if m.exact]
         if not resolved:
-            return None
+            return []
         items = _unique([m.exact[0] for m in resolved])
         fit = reconcile(self.ledger, items, ctx.payment, self.config)
         weakest = min((self._weight(m, False) for m in resolved), key=lambda r: r.weight)
@@ -373,13 +456,46 @@ class TextReferenceStrategy(_Base):
         if len(resolved) < len(mentions):
             reasons.append(Reason("mention_unresolved", self.w.unresolved_reference,
                                   "some documents in the text match no open item"))
+        if any(m.kind is MentionKind.PURCHASE_ORDER for m in resolved):
+            reasons.append(Reason("purchase_order_open", self.w.unresolved_reference,
+                                  "a purchase order may cover further invoices"))
         if any(len(m.exact) > 1 for m in resolved):
             reasons.append(Reason("mention_ambiguous", self.w.alternative_candidates,
                                   "a number in the text fits several open items"))
         if self._has_neighbours(ctx, resolved):
             reasons.append(Reason("typo_neighbour", self.w.alternative_candidates,
                                   "another open item of this payer is one digit away"))
-        return self._candidate(ctx, items, fit, reasons)
+        if len(ctx.line.text) >= TRUNCATED_TEXT:
+            reasons.append(Reason("text_truncated", self.w.unresolved_reference,
+                                  "the remittance text fills the 140 characters: cut off?"))
+        found = [self._candidate(ctx, items, fit, reasons)]
+        if fit.fit is Fit.OVERPAID:
+            found += self._completions(ctx, items)
+        return _mark_alternatives(found, self.w.alternative_candidates)
+
+    def _completions(self, ctx: PaymentContext, items: tuple[int, ...]) -> list[Candidate]:
+        """An overpayment may pay further open items of the payer that the text does not name."""
+        ledger = self.ledger
+        surplus = ctx.payment.minor - sum(ledger.open_minor[i] for i in items)
+        customers = {ledger.customer_of(i) for i in items}
+        if ctx.identity.account_customer:
+            customers.add(ctx.identity.account_customer)
+        chosen = set(items)
+        pool = [(i, ledger.open_minor[i]) for c in customers for i in ledger.group_items(c)
+                if i not in chosen and ledger.is_open(i)
+                and ledger.items[i].currency == ctx.payment.currency]
+        solutions = subset_sums(pool[: self.config.subset_max_items * 5], surplus,
+                                max_size=self.config.subset_max_size,
+                                budget=self.config.subset_node_budget)
+        reason = Reason("amount_combination", self.w.amount_combination,
+                        "further open items of the payer add up to the surplus")
+        found = []
+        for solution in solutions:
+            combined = (*items, *solution)
+            fit = reconcile(ledger, combined, ctx.payment, self.config)
+            named = Reason("partly_referenced", 1.0, f"the text names {len(items)} of them")
+            found.append(self._candidate(ctx, combined, fit, [named, reason]))
+        return found
 
     def _has_neighbours(self, ctx: PaymentContext, mentions: list[Mention]) -> bool:
         """Could a typo have turned the intended number into the one found?"""
@@ -401,12 +517,11 @@ class AmountStrategy(_Base):
         customers = self._payer_customers(ctx)
         if not customers:
             return []
-        pool = [i for c in customers for i in self.ledger.group_items(c)
-                if self.ledger.is_open(i) and self.ledger.items[i].currency == ctx.payment.currency]
-        singles = self._singles(ctx, customers, pool)
+        members = {m for c in customers for m in self.ledger.group(c)}
+        singles = self._singles(ctx, members)
         if singles:
             return singles
-        return self._combination(ctx, pool)
+        return self._combination(ctx, members)
 
     def _payer_customers(self, ctx: PaymentContext) -> list[str]:
         identity = ctx.identity
@@ -416,40 +531,46 @@ class AmountStrategy(_Base):
             return list(identity.text_customers)
         return list(identity.name_customers) if len(identity.name_customers) <= 3 else []
 
-    def _singles(self, ctx: PaymentContext, customers: list[str],
-                 pool: list[int]) -> list[Candidate]:
+    def _singles(self, ctx: PaymentContext, members: set[str]) -> list[Candidate]:
+        """Open items of the payer whose amount is the payment (unique at the window start)."""
+        ledger = self.ledger
         paid = ctx.payment.minor
-        exact = [i for i in pool if self.ledger.open_minor[i] == paid]
+        same = [i for m in members
+                for i in ledger.by_amount.get((m, ctx.payment.currency, paid), ())]
+        exact = [i for i in same if ledger.open_minor[i] == paid]
         if not exact:
             return []
-        members = {m for c in customers for m in self.ledger.group(c)}
-        at_start = sum(self.ledger.customer_amount_count[(m, ctx.payment.currency, paid)]
-                       for m in members)
         reason = Reason("amount_only", self.w.amount_only, "no reference: amount and payer")
         found = []
         for item in exact:
-            fit = reconcile(self.ledger, (item,), ctx.payment, self.config)
+            fit = reconcile(ledger, (item,), ctx.payment, self.config)
             candidate = self._candidate(ctx, (item,), fit, [reason])
-            if at_start > 1 or len(exact) > 1:
+            if len(same) > 1:
                 candidate.reasons.append(Reason(
                     "amount_not_unique", self.w.alternative_candidates,
-                    f"{max(at_start, len(exact))} open items of the payer have this amount"))
+                    f"{len(same)} open items of the payer have this amount"))
             found.append(candidate)
         return found
 
-    def _combination(self, ctx: PaymentContext, pool: list[int]) -> list[Candidate]:
-        by_due = sorted(pool, key=lambda i: self.ledger.items[i].due_date or
-                        self.ledger.items[i].issue_date or ctx.line.booking_date or 0)
-        considered = by_due[: self.config.subset_max_items]
-        solutions = subset_sums([(i, self.ledger.open_minor[i]) for i in considered],
-                                ctx.payment.minor, max_size=self.config.subset_max_size,
+    def _combination(self, ctx: PaymentContext, members: set[str]) -> list[Candidate]:
+        """A bounded subset sum over the payer's open items (a suggestion for review)."""
+        ledger = self.ledger
+        limit = self.config.subset_max_items
+        if sum(len(ledger.by_customer.get(m, ())) for m in members) > 4 * limit:
+            return []
+        pool = [i for m in members for i in ledger.by_customer.get(m, ())
+                if ledger.open_minor[i] > 0 and ledger.items[i].currency == ctx.payment.currency]
+        if len(pool) > limit:
+            return []
+        solutions = subset_sums([(i, ledger.open_minor[i]) for i in pool], ctx.payment.minor,
+                                max_size=self.config.subset_max_size,
                                 budget=self.config.subset_node_budget)
         reason = Reason("amount_combination", self.w.amount_combination,
                         "open items of the payer that add up to the payment")
         found = []
         for solution in solutions:
             items = tuple(solution)
-            fit = reconcile(self.ledger, items, ctx.payment, self.config)
+            fit = reconcile(ledger, items, ctx.payment, self.config)
             found.append(self._candidate(ctx, items, fit, [reason]))
         return _mark_alternatives(found, self.w.alternative_candidates)
 

@@ -232,10 +232,12 @@ class TextReader:
         if not rest or not all(t.isdigit() for t in rest):
             return None
         digits = "".join(rest)
+        if len(rest) > 1:
+            return digits if shape.groups_match([len(t) for t in rest]) else None
         has_prefix = bool(prefix) or (len(texts) > 1 and shape.is_prefix(texts[0]))
         if not shape.looks_full(digits):
             return None
-        if len(rest) == 1 and not has_prefix and len(digits) < shape.min_digits:
+        if not has_prefix and len(digits) < shape.min_digits:
             return None
         return digits
 
@@ -252,7 +254,7 @@ class TextReader:
                               key if len(key) >= 4 else None)
             if mention.exact or mention.fuzzy(ledger):
                 mentions.append(mention)
-            elif len(key) >= 5:
+            elif len(key) >= 4:
                 unresolved.append(token.text)
         return mentions
 

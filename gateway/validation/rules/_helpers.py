@@ -42,6 +42,7 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 HALF = Decimal("0.5")
 HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
 
 _XML_SPACE = " \t\r\n"
 _XML_SPACE_RUN = re.compile(r"[ \t\r\n]+")
@@ -85,6 +86,13 @@ def fraction_digits(value: Decimal) -> int:
     """Digits written after the decimal point (`string-length(substring-after(x, '.'))`)."""
     exponent = value.as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def money(value: Decimal | None) -> str:
+    """An amount for a message, with at least two decimals (`xpath_round2` drops zeros)."""
+    if value is None:
+        return "missing"
+    return str(value.quantize(CENT) if fraction_digits(value) < 2 else value)
 
 
 def too_many_decimals(value: Decimal | None) -> bool:

@@ -209,57 +209,101 @@ def is_credit_note(doc: Any) -> bool:
     return isinstance(doc, CreditNote)
 
 
-# --- element text fields (for PEPPOL-EN16931-R008) ----------------------------------------
+# --- empty elements (for PEPPOL-EN16931-R008) ----------------------------------------------
 
 _TEXT_CODECS = frozenset({"text", "code", "binary"})
 _XML_WHITESPACE = " \t\n\r"
-# JSON keys of a group: (key, None) for a text element, (key, subtree) for a nested group.
-KeyTree = tuple[tuple[str, "KeyTree | None"], ...]
 
 
-def _text_tree(entries: tuple[Entry, ...]) -> KeyTree:
-    tree: list[tuple[str, KeyTree | None]] = []
+@dataclass(frozen=True, slots=True)
+class GroupShape:
+    """The fields of one mapping group, as R008 needs them.
+
+    `text` are keys bound to element text (an empty string renders an empty element),
+    `values` every other value key, `groups` the nested groups, `attributes` pairs an
+    attribute key with the key of its element's value (an attribute without that value renders
+    an empty element), and `always_filled` says the group writes an implied literal element
+    (e.g. cac:TaxScheme/cbc:ID 'VAT') even when the model leaves everything out.
+    """
+
+    text: tuple[str, ...]
+    values: tuple[str, ...]
+    groups: tuple[tuple[str, GroupShape], ...]
+    attributes: tuple[tuple[str, str], ...]
+    always_filled: bool
+
+
+def _attribute_pairs(entries: tuple[Entry, ...]) -> tuple[tuple[str, str], ...]:
+    by_element = {e.xpath.elements: e.json for e in entries
+                  if e.fields is None and e.xpath.attribute is None and e.xpath.elements}
+    return tuple((e.json, by_element[e.xpath.elements]) for e in entries
+                 if e.fields is None and e.xpath.attribute is not None
+                 and e.xpath.elements in by_element)
+
+
+def _shape(entries: tuple[Entry, ...]) -> GroupShape:
+    text, values, groups = [], [], []
+    always_filled = False
     for entry in entries:
         if entry.fields is not None:
-            subtree = _text_tree(entry.fields)
-            if subtree:
-                tree.append((entry.json, subtree))
-        elif (entry.codec is not None and entry.codec.name in _TEXT_CODECS
-              and entry.xpath.attribute is None):
-            tree.append((entry.json, None))
-    return tuple(tree)
+            groups.append((entry.json, _shape(entry.fields)))
+            continue
+        element = entry.xpath.attribute is None
+        if element and entry.implied is not None and entry.implied.literal is not None:
+            always_filled = True
+        if element and entry.codec is not None and entry.codec.name in _TEXT_CODECS:
+            text.append(entry.json)
+        else:
+            values.append(entry.json)
+    return GroupShape(tuple(text), tuple(values), tuple(groups), _attribute_pairs(entries),
+                      always_filled)
 
 
 @cache
-def text_element_tree(doc_type: str) -> KeyTree:
-    """JSON keys of the fields bound to element text (not attributes) in the type's mapping."""
+def document_shape(doc_type: str) -> GroupShape:
+    """The shape of the type's mapping, for finding empty elements in its model."""
     mapping = load_mapping(REGISTRY.get(doc_type).mapping)
-    return _text_tree(mapping.spec.fields)
+    return _shape(mapping.spec.fields)
 
 
-def empty_text_elements(model: Any, tree: KeyTree) -> list[Path]:
-    """Paths of the element-text values in `model` that are empty or only XML whitespace."""
+def empty_elements(model: Any, shape: GroupShape) -> list[Path]:
+    """Paths of values that render as empty elements: whitespace-only text, and groups
+    (objects) present with nothing to write inside them."""
     found: list[Path] = []
-    _collect_empty(model, tree, (), found)
+    _collect_empty(model, shape, (), found)
     return found
 
 
-def _collect_empty(model: Any, tree: KeyTree, base: Path, found: list[Path]) -> None:
-    for key, sub in tree:
+def _collect_empty(model: Any, shape: GroupShape, base: Path, found: list[Path]) -> bool:
+    """Collect empty elements below `model`; return whether the group itself has content."""
+    filled = shape.always_filled
+    for key in shape.text:
         value = getattr(model, key, None)
         if value is None:
             continue
-        if sub is None:
-            if isinstance(value, list):
-                found.extend((*base, key, i) for i, v in enumerate(value)
-                             if not v.strip(_XML_WHITESPACE))
-            elif not value.strip(_XML_WHITESPACE):
-                found.append((*base, key))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                _collect_empty(item, sub, (*base, key, index), found)
+        if isinstance(value, list):
+            filled = filled or bool(value)
+            found.extend((*base, key, i) for i, v in enumerate(value)
+                         if not v.strip(_XML_WHITESPACE))
         else:
-            _collect_empty(value, sub, (*base, key), found)
+            filled = True
+            if not value.strip(_XML_WHITESPACE):
+                found.append((*base, key))
+    for key in shape.values:
+        value = getattr(model, key, None)
+        filled = filled or (value is not None and value != [])
+    for attribute, element in shape.attributes:
+        if getattr(model, attribute, None) is not None and getattr(model, element, None) is None:
+            found.append((*base, element))
+    for key, sub in shape.groups:
+        value = getattr(model, key, None)
+        items = value if isinstance(value, list) else ([] if value is None else [value])
+        for index, item in enumerate(items):
+            here = (*base, key, index) if isinstance(value, list) else (*base, key)
+            if not _collect_empty(item, sub, here, found):
+                found.append(here)
+        filled = filled or bool(items)
+    return filled
 
 
 # --- national rules: the Peppol Schematron's country variables ------------------------------

@@ -35,6 +35,7 @@ from gateway.validation.rules._helpers import (
     effective_currency,
     expected_vat,
     is_vat_scheme,
+    money,
     too_many_decimals,
     within_one,
     xpath_round,
@@ -65,7 +66,7 @@ def _mismatch(path: Path, message: str, expected: Decimal | None,
               found: Decimal | None) -> tuple[Violation]:
     if expected is None or found is None:
         return (Violation(path),)
-    return (Violation(path, f"{message} Expected {expected}, found {found}."),)
+    return (Violation(path, f"{message} Expected {money(expected)}, found {money(found)}."),)
 
 
 def _sum(values: Iterable[Decimal | None]) -> Decimal:
@@ -384,11 +385,16 @@ def _category_vat_ok(breakdown: VatBreakdown) -> bool:
 @rule("BR-CO-17", "VAT category tax amount (BT-117) = VAT category taxable amount (BT-116) x "
       "(VAT category rate (BT-119) / 100), rounded to two decimals.", bt="BT-117")
 def category_vat_matches(ctx: Ctx) -> Found:
-    return [
-        Violation((*path, "tax_amount"))
-        for path, breakdown in breakdowns(document(ctx))
-        if not _category_vat_ok(breakdown)
-    ]
+    found: list[Violation] = []
+    for path, breakdown in breakdowns(document(ctx)):
+        if _category_vat_ok(breakdown):
+            continue
+        taxable, rate = breakdown.taxable_amount, breakdown.vat_rate
+        expected = expected_vat(taxable, rate) if taxable is not None and rate is not None \
+            else None
+        found.extend(_mismatch((*path, "tax_amount"), "BT-117 is not BT-116 x BT-119 / 100 "
+                               "(within 1).", expected, breakdown.tax_amount))
+    return found
 
 
 # --- decimals (BR-DEC-*) ------------------------------------------------------------------

@@ -25,6 +25,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from gateway.model.invoice import VatBreakdown
 from gateway.validation.rules._helpers import (
     NO_VIOLATIONS,
     ZERO,
@@ -35,6 +36,7 @@ from gateway.validation.rules._helpers import (
     document,
     double_shift,
     expected_vat,
+    money,
     party_tax_ids,
     within_one,
 )
@@ -255,33 +257,37 @@ def _charge_rate(ctx: Ctx, category: Category) -> Found:
 # --- -08/-09/-10: the breakdown of the category ----------------------------------------------
 
 
-def _category_breakdowns(ctx: Ctx, category: Category) -> list[tuple[Path, Any]]:
+def _category_breakdowns(ctx: Ctx, category: Category) -> list[tuple[Path, VatBreakdown]]:
     """(path, breakdown) of `/*/cac:TaxTotal/cac:TaxSubtotal[TaxCategory = code, VAT]`."""
     return [(o.path, o.source) for o in _matching(category_use(ctx).breakdowns, category.code)]
 
 
-def _taxable_exact(use: TaxCategoryUse, code: str, taxable: Decimal) -> bool:
-    expected = (use.line_net_by_code.get(code, ZERO) + use.charge_by_code.get(code, ZERO)
-                - use.allowance_by_code.get(code, ZERO))
-    return taxable == expected
+# rule message by (category code, rule number), kept to add the figures to a violation
+_MESSAGES: dict[tuple[str, int], str] = {}
+
+
+def _detail(category: Category, number: int, figures: str) -> str:
+    return f"{_MESSAGES[(category.code, number)]} {figures}"
 
 
 def _within_shifted(taxable: Decimal, expected: Decimal) -> bool:
     return double_shift(taxable, -1) < expected < double_shift(taxable, 1)
 
 
-def _rate_sums(use: TaxCategoryUse, code: str, rate: Decimal) -> tuple[Decimal, Decimal]:
-    """(line net amounts, charges - allowances) of the category at `rate`."""
+def _sums(use: TaxCategoryUse, code: str, rate: Decimal | None) -> tuple[Decimal, Decimal]:
+    """(line net amounts, charges - allowances) of the category, at `rate` unless None."""
+    if rate is None:
+        return use.line_net_by_code.get(code, ZERO), (
+            use.charge_by_code.get(code, ZERO) - use.allowance_by_code.get(code, ZERO))
     key = (code, rate)
-    allowance_charges = (use.charge_by_code_rate.get(key, ZERO)
-                         - use.allowance_by_code_rate.get(key, ZERO))
-    return use.line_net_by_code_rate.get(key, ZERO), allowance_charges
+    return use.line_net_by_code_rate.get(key, ZERO), (
+        use.charge_by_code_rate.get(key, ZERO) - use.allowance_by_code_rate.get(key, ZERO))
 
 
 def _taxable_standard(use: TaxCategoryUse, rate: Decimal, taxable: Decimal) -> bool:
     """BR-S-08: the rate is used by a line or an allowance/charge, and the sums agree within 1;
     the alternative branch of the official test accepts allowances/charges alone."""
-    lines, allowance_charges = _rate_sums(use, "S", rate)
+    lines, allowance_charges = _sums(use, "S", rate)
     line_used = any(o.rate == rate for o in _matching(use.lines, "S", any_scheme=True))
     ac_used = any(o.rate == rate
                   for o in _matching(use.all_allowance_charges(), "S", any_scheme=True))
@@ -290,11 +296,12 @@ def _taxable_standard(use: TaxCategoryUse, rate: Decimal, taxable: Decimal) -> b
     return ac_used and _within_shifted(taxable, allowance_charges)
 
 
-def _taxable_ok(ctx: Ctx, category: Category, breakdown: Any) -> bool:
-    rate: Decimal | None = breakdown.vat_rate
-    if category.taxable is not Taxable.EXACT and rate is None:
+def _taxable_ok(ctx: Ctx, category: Category, breakdown: VatBreakdown) -> bool:
+    rate = breakdown.vat_rate
+    exact = category.taxable is Taxable.EXACT
+    if not exact and rate is None:
         return True  # `every $rate in xs:decimal(cbc:Percent)` over nothing
-    taxable: Decimal | None = breakdown.taxable_amount
+    taxable = breakdown.taxable_amount
     if taxable is None:
         return False
     use = category_use(ctx)
@@ -303,38 +310,47 @@ def _taxable_ok(ctx: Ctx, category: Category, breakdown: Any) -> bool:
         return _taxable_standard(use, rate, taxable)
     if not document(ctx).lines:
         return False  # `exists(//cac:InvoiceLine) and ...`
-    if category.taxable is Taxable.EXACT:
-        return _taxable_exact(use, category.code, taxable)
-    assert rate is not None
-    return _within_shifted(taxable, sum(_rate_sums(use, category.code, rate), ZERO))
+    expected = sum(_sums(use, category.code, None if exact else rate), ZERO)
+    return taxable == expected if exact else _within_shifted(taxable, expected)
 
 
 def _breakdown_taxable(ctx: Ctx, category: Category) -> Found:
-    return [
-        Violation((*path, "taxable_amount"))
-        for path, breakdown in _category_breakdowns(ctx, category)
-        if not _taxable_ok(ctx, category, breakdown)
-    ]
+    found = []
+    use = category_use(ctx)
+    for path, breakdown in _category_breakdowns(ctx, category):
+        if _taxable_ok(ctx, category, breakdown):
+            continue
+        rate = None if category.taxable is Taxable.EXACT else breakdown.vat_rate
+        expected = sum(_sums(use, category.code, rate), ZERO)
+        found.append(Violation((*path, "taxable_amount"), _detail(
+            category, 8, f"The lines, charges and allowances of the category sum to "
+            f"{money(expected)}, BT-116 is {money(breakdown.taxable_amount)}.")))
+    return found
 
 
-def _vat_ok(category: Category, breakdown: Any) -> bool:
-    tax: Decimal | None = breakdown.tax_amount
+def _vat_ok(category: Category, breakdown: VatBreakdown) -> bool:
+    tax = breakdown.tax_amount
     if tax is None:
         return False
     if category.zero_vat:
         return tax == 0
-    taxable: Decimal | None = breakdown.taxable_amount
-    rate: Decimal | None = breakdown.vat_rate
+    taxable = breakdown.taxable_amount
+    rate = breakdown.vat_rate
     return taxable is not None and rate is not None and \
         within_one(abs(tax), expected_vat(taxable, rate))
 
 
 def _breakdown_vat(ctx: Ctx, category: Category) -> Found:
-    return [
-        Violation((*path, "tax_amount"))
-        for path, breakdown in _category_breakdowns(ctx, category)
-        if not _vat_ok(category, breakdown)
-    ]
+    found = []
+    for path, breakdown in _category_breakdowns(ctx, category):
+        if _vat_ok(category, breakdown):
+            continue
+        taxable, rate = breakdown.taxable_amount, breakdown.vat_rate
+        expected = ZERO if category.zero_vat or taxable is None or rate is None \
+            else expected_vat(taxable, rate)
+        found.append(Violation((*path, "tax_amount"), _detail(
+            category, 9, f"Expected {money(expected)}, BT-117 is {money(breakdown.tax_amount)}.")))
+    return found
 
 
 def _breakdown_exemption(ctx: Ctx, category: Category) -> Found:
@@ -361,6 +377,7 @@ def _register(category: Category, number: int, check: Check, message: str, bt: s
             return NO_VIOLATIONS
         return check(ctx, category)
 
+    _MESSAGES[(code, number)] = message
     run.__name__ = f"{check.__name__.lstrip('_')}_{category.code.lower()}"
     run.__doc__ = check.__doc__
     rule(f"{category.family}-{number:02d}", message, bt=bt)(run)

@@ -23,10 +23,10 @@ from gateway.validation.rules._peppol_walk import (
     allowance_charges,
     amounts,
     both_german,
+    document_shape,
     effective_currency,
-    empty_text_elements,
+    empty_elements,
     is_credit_note,
-    text_element_tree,
 )
 from gateway.validation.rules.registry import RuleContext, Violation
 
@@ -143,7 +143,7 @@ def one_project_reference(ctx: RuleContext[Any], flavour: Flavour) -> Iterator[V
 
 @rule("PEPPOL-EN16931-R008", "Document MUST not contain empty elements.")
 def no_empty_elements(ctx: RuleContext[Any], flavour: Flavour) -> Iterator[Violation]:
-    for path in empty_text_elements(ctx.model, text_element_tree(ctx.doc_type)):
+    for path in empty_elements(ctx.model, document_shape(ctx.doc_type)):
         yield Violation(path)
 
 

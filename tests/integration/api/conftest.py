@@ -22,8 +22,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.api import keys
-from gateway.app import AppOptions, create_app
 from gateway.api.public import OPENAPI_DOCUMENT
+from gateway.app import AppOptions, create_app
 from gateway.documents.convert import model_to_json, xml_to_model
 from gateway.exchange.retry import RetryPolicy
 from gateway.exchange.worker import OutboxWorker, WorkerConfig

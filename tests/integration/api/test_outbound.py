@@ -17,7 +17,7 @@ async def exchange(gateway: Gateway, exchange_id: str) -> dict:
 async def test_json_invoice_is_queued_then_delivered_with_receipt(
     gateway: Gateway, invoice_json: bytes
 ) -> None:
-    partner_id, auth = await gateway.create_partner("buyer")
+    partner_id, _auth = await gateway.create_partner("buyer")
     response = await gateway.send_outbound(partner_id, invoice_json)
     assert response.status == 202, await response.text()
     accepted = await response.json()
@@ -30,7 +30,8 @@ async def test_json_invoice_is_queued_then_delivered_with_receipt(
     assert [e["to_state"] for e in done["events"]] == [
         "created", "validated", "queued", "sending", "delivered"]
     receipt = done["acknowledgements"][0]
-    assert receipt["kind"] == "receipt" and receipt["status"] == "delivered"
+    assert receipt["kind"] == "receipt"
+    assert receipt["status"] == "delivered"
     assert receipt["detail"]["remote_message_id"] == "fake-1"
     assert receipt["document_id"] is not None  # the receipt's bytes are stored
 
@@ -92,7 +93,8 @@ async def test_retries_keep_the_message_id_then_dead_letter_then_replay(
     assert dead["attempts"] == 3
     assert "remote-unavailable" in dead["last_error"]
     states = [e["to_state"] for e in dead["events"]]
-    assert states.count("retry_wait") == 2 and states[-1] == "dead_letter"
+    assert states.count("retry_wait") == 2
+    assert states[-1] == "dead_letter"
     attempts = [a.envelope.message_id for a in gateway.fake.attempts]
     assert attempts == [accepted["message_id"]] * 3  # same message id on every attempt
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gateway.errors import UnsupportedDocumentError
+from gateway.errors import InputError, UnsupportedDocumentError
 from gateway.findings import Layer, Severity
 from gateway.mapping import RULE_REPEATED, RULE_TYPE, RULE_UNMAPPED, load_mapping
 from gateway.mapping.spec import NS_CBC
@@ -240,3 +240,21 @@ def test_group_element_attributes_and_own_text(tmp_path: Path) -> None:
     xml = mapping.render_bytes(data)
     assert b'<cbc:Code listID="L">X</cbc:Code>' in xml
     assert mapping.parse(parse_xml(xml)).data == data
+
+
+def test_special_characters_round_trip_exactly(toy: Any) -> None:
+    tricky = " a & b < c > d \"q\" 'a' \r\n\tend ]]> € 😀 "
+    data = {"id": tricky, "seller": {"endpoint_id": "x", "endpoint_scheme_id": tricky}}
+    xml = toy.render_bytes(data)
+    assert toy.parse(parse_xml(xml)).data == data
+
+
+def test_characters_xml_cannot_carry_are_refused(toy: Any) -> None:
+    with pytest.raises(InputError, match="U\\+0001"):
+        toy.render_bytes({"id": "bad\x01"})
+
+
+def test_pretty_output_is_indented_and_reads_the_same(toy: Any) -> None:
+    pretty = toy.render_bytes(sample(), pretty=True)
+    assert b"\n  <cbc:ID>A1</cbc:ID>" in pretty
+    assert toy.parse(parse_xml(pretty)).data == sample()
