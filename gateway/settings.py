@@ -30,6 +30,9 @@ class Settings:
     public_url: str | None = None
     admin_token: str | None = None
     log_level: str = "INFO"
+    worker_lease_seconds: float = 300.0
+    """How long an outbox worker holds a claimed exchange; after that (its process died)
+    another worker takes it over and sends it again with the same message id."""
 
     @property
     def effective_database_url(self) -> str:
@@ -72,6 +75,8 @@ class Settings:
                 public_url=get("PUBLIC_URL"),
                 admin_token=get("ADMIN_TOKEN"),
                 log_level=get("LOG_LEVEL") or base.log_level,
+                worker_lease_seconds=float(get("WORKER_LEASE_SECONDS")
+                                           or base.worker_lease_seconds),
             )
         except ValueError as exc:
             raise ConfigurationError(f"invalid {ENV_PREFIX}* setting: {exc}") from None

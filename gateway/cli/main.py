@@ -25,6 +25,7 @@ COMMAND_MODULES: dict[str, str] = {
     "remittance": "gateway.cli.remittance",
     "certs": "gateway.cli.certs",
     "serve": "gateway.cli.serve",
+    "demo": "gateway.cli.demo",
 }
 
 

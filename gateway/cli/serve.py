@@ -10,12 +10,14 @@ gracefully: the API stops accepting requests, workers record the batch in hand.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import click
 from aiohttp import web
 
 from gateway.app import AppOptions, create_app
 from gateway.cli.errors import reported_errors
+from gateway.exchange.worker import WorkerConfig
 from gateway.settings import Settings
 from gateway.webhooks.dispatcher import DispatcherConfig
 
@@ -44,6 +46,7 @@ def command(host: str | None, port: int | None, workers: int | None, webhook_wor
         )
     logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
     options = AppOptions(
+        worker=WorkerConfig(lease=timedelta(seconds=settings.worker_lease_seconds)),
         webhook_workers=webhook_workers,
         dispatcher=DispatcherConfig(allow_plain_http=allow_plain_http_webhooks),
     )

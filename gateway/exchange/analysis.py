@@ -18,6 +18,7 @@ validator and the mapping engine are thread-safe.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ from gateway.validation.pipeline import Validator, sniff_type
 from gateway.validation.rules.registry import own_rule_sets, run_rules
 from gateway.xml.parser import parse_xml
 
+_log = logging.getLogger(__name__)
 XML_MEDIA_TYPE = "application/xml"
 JSON_MEDIA_TYPE = "application/json"
 MEDIA_TYPES = {
@@ -121,6 +123,13 @@ class DocumentAnalyzer:
             report = Report(document_type=declared_type)
             report.extend(Layer.MODEL, exc.findings)
             return Analysis(media_type, report, document_type=declared_type)
+        except Exception as exc:  # a reader bug must reject the document, not crash the API
+            _log.exception("reading a %s document failed", media_type)
+            error = DocumentInvalid(
+                f"the gateway could not read this document ({type(exc).__name__}); it is "
+                "stored for investigation", code="document-unreadable",
+            )
+            return self._unreadable(media_type, error, declared_type)
 
     def _unreadable(
         self, media_type: str, error: GatewayError, declared_type: str | None

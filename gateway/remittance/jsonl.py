@@ -17,13 +17,14 @@ Amounts are JSON strings; a JSON float is refused. Every error names the file an
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
+
+import orjson
 
 from gateway.errors import InputError
 from gateway.remittance.matching.ledger import Customer, DiscountTerms, OpenItem
@@ -48,25 +49,30 @@ class _RowError(ValueError):
 
 
 def read_jsonl(path: Path, convert: Callable[[dict[str, Any], str], T]) -> Iterator[T]:
-    """Convert each JSON object line of `path`; errors name the file and line number."""
+    """Convert each JSON object line of `path`; errors name the file and line number.
+
+    orjson parses (several times faster than the standard library on a million lines); it
+    reads JSON numbers with a fraction as binary floats, which the converters refuse for
+    amounts, as `gateway.jsonio` does.
+    """
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     with handle:
         for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            where = f"{path.name} line {number}"
             try:
-                row = json.loads(raw, parse_float=_refuse_float)
-                if not isinstance(row, dict):
-                    raise _RowError("expected a JSON object")
-                yield convert(row, where)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InputError(f"{where}: malformed JSON: {exc}") from None
-            except (_RowError, KeyError, TypeError) as exc:
-                raise InputError(f"{where}: {_describe(exc)}") from None
+                row = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                if not raw.strip():
+                    continue
+                raise InputError(f"{path.name} line {number}: malformed JSON: {exc}") from None
+            if type(row) is not dict:
+                raise InputError(f"{path.name} line {number}: expected a JSON object")
+            try:
+                yield convert(row, f"{path.name} line {number}")
+            except (_RowError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
+                raise InputError(f"{path.name} line {number}: {_describe(exc)}") from None
 
 
 def _describe(exc: Exception) -> str:
@@ -75,14 +81,12 @@ def _describe(exc: Exception) -> str:
     return str(exc)
 
 
-def _refuse_float(value: str) -> Decimal:
-    raise _RowError(f"amounts must be JSON strings, not the JSON number {value}")
-
-
 def _decimal(row: dict[str, Any], key: str) -> Decimal | None:
     value = row.get(key)
     if value is None:
         return None
+    if isinstance(value, float):
+        raise _RowError(f"{key}: amounts must be JSON strings (\"{value}\"), not JSON numbers")
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise _RowError(f"{key}: expected a decimal string, got {value!r}")
     try:
@@ -130,6 +134,31 @@ def customer_from_row(row: dict[str, Any], where: str) -> Customer:
 
 
 def item_from_row(row: dict[str, Any], where: str) -> OpenItem:
+    try:
+        return _item_fast(row)
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return _item_checked(row)  # the same conversion, with a message naming the field
+
+
+def _item_fast(row: dict[str, Any]) -> OpenItem:
+    discount = row.get("discount")
+    issue = row.get("issue_date")
+    due = row.get("due_date")
+    amount = row.get("open_amount")
+    value = Decimal(amount) if isinstance(amount, str) else None
+    if value is None or not value.is_finite():
+        raise TypeError("take the checked path")
+    return OpenItem(
+        row["invoice_id"], row["number"], sys.intern(row["customer_id"]),
+        sys.intern(row["currency"]), value,
+        date.fromisoformat(issue) if issue is not None else None,
+        date.fromisoformat(due) if due is not None else None,
+        row.get("type") == "credit_note", row.get("creditor_reference"), row.get("po_number"),
+        DiscountTerms(Decimal(discount["pct"]), date.fromisoformat(discount["until"]))
+        if discount else None)
+
+
+def _item_checked(row: dict[str, Any]) -> OpenItem:
     discount = row.get("discount")
     terms = None
     if discount:

@@ -155,8 +155,9 @@ class RemittanceLine:
     instructed_amount: Decimal | None = None
     instructed_currency: str | None = None
     charges: Decimal | None = None
-    debtor: Party = field(default_factory=Party)
+    debtor: Party = field(default_factory=Party)  # the payer (of a credit)
     ultimate_debtor: Party | None = None
+    creditor: Party | None = None  # the payee, when reported (of a debit: the counterparty)
     unstructured: tuple[str, ...] = ()
     structured: tuple[StructuredRemittance, ...] = ()
     additional_info: str | None = None  # camt AddtlNtryInf/AddtlTxInf, MT940 booking text

@@ -33,11 +33,25 @@ class As4Rejected(InputError):
     """A message or signal we refuse; ``ebms_code`` is the code to answer or record."""
 
     code = "as4-rejected"
+    # The MessageId of the message in error, once known (refToMessageInError of the answer).
+    ref_to_message_id: str | None = None
 
-    def __init__(self, ebms_code: str, message: str) -> None:
+    def __init__(self, ebms_code: str, message: str, *, detail: str | None = None) -> None:
         super().__init__(f"{ebms_code}: {message}")
         self.ebms_code = ebms_code
         self.reason = message
+        # The eb:ErrorDetail to answer; the reason when None (PEPPOL:NOT_SERVICED sets it).
+        self.detail = detail
+
+
+class NotServiced(As4Rejected):
+    """The final recipient (or its document type / process) is not served by this AP: Peppol
+    AS4 2.0.3 answers EBMS:0004 with ErrorDetail ``PEPPOL:NOT_SERVICED``."""
+
+    code = "as4-not-serviced"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(OTHER, message, detail=PEPPOL_NOT_SERVICED)
 
 
 class RemoteEbmsError(DeliveryError):
@@ -54,3 +68,22 @@ class RemoteEbmsError(DeliveryError):
         )
         self.ebms_code = ebms_code
         self.detail = detail
+
+
+# ebMS 3.0 core §6.7.1 and AS4 profile §2.3: code → (short description, category).
+ERROR_DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    VALUE_NOT_RECOGNIZED: ("ValueNotRecognized", "Content"),
+    "EBMS:0002": ("FeatureNotSupported", "Content"),
+    VALUE_INCONSISTENT: ("ValueInconsistent", "Content"),
+    OTHER: ("Other", "Content"),
+    "EBMS:0005": ("ConnectionFailure", "Communication"),
+    INVALID_HEADER: ("InvalidHeader", "Unpackaging"),
+    PROCESSING_MODE_MISMATCH: ("ProcessingModeMismatch", "Processing"),
+    "EBMS:0011": ("ExternalPayloadError", "Content"),
+    FAILED_AUTHENTICATION: ("FailedAuthentication", "Processing"),
+    FAILED_DECRYPTION: ("FailedDecryption", "Processing"),
+    POLICY_NONCOMPLIANCE: ("PolicyNoncompliance", "Processing"),
+    MISSING_RECEIPT: ("MissingReceipt", "Communication"),
+    INVALID_RECEIPT: ("InvalidReceipt", "Communication"),
+    DECOMPRESSION_FAILURE: ("DecompressionFailure", "Communication"),
+}

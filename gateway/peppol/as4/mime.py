@@ -1,4 +1,5 @@
-"""A bounded, binary-safe ``multipart/related`` splitter for AS4 (SOAP with Attachments).
+"""A bounded, binary-safe ``multipart/related`` splitter and builder for AS4 (SOAP with
+Attachments).
 
 The stdlib ``email`` parser with ``policy.default`` is ~40% of ``as4``'s receive time
 (peppol-as4.md §3.1.4) and unbounded; this splits on the boundary, caps the number of parts
@@ -11,6 +12,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import Message
 
@@ -110,3 +113,22 @@ def _part(chunk: bytes) -> MimePart:
     elif encoding not in ("binary", "8bit", "7bit"):
         raise _reject(f"Content-Transfer-Encoding {encoding!r} is not supported")
     return MimePart(headers, content)
+
+
+def build_multipart(
+    parts: Sequence[MimePart], *, root_type: str = "application/soap+xml"
+) -> tuple[str, bytes]:
+    """``(Content-Type, body)`` of a multipart/related message with CRLF line breaks (phase4
+    needs CRLF, peppol-as4.md §1.5) and binary parts; the first part is the root."""
+    boundary = f"----=_Part_{uuid.uuid4().hex}"
+    delimiter = b"--" + boundary.encode("ascii")
+    while any(delimiter in part.content for part in parts):  # astronomically unlikely
+        boundary = f"----=_Part_{uuid.uuid4().hex}"
+        delimiter = b"--" + boundary.encode("ascii")
+    chunks: list[bytes] = []
+    for part in parts:
+        header_lines = "".join(f"{name}: {value}\r\n" for name, value in part.headers.items())
+        chunks += [delimiter, b"\r\n", header_lines.encode("ascii"), b"\r\n", part.content, b"\r\n"]
+    chunks += [delimiter, b"--\r\n"]
+    content_type = f'multipart/related; type="{root_type}"; boundary="{boundary}"'
+    return content_type, b"".join(chunks)

@@ -76,7 +76,7 @@ def exc_c14n(element: etree._Element, prefixes: list[str] | None = None) -> byte
     return result
 
 
-def _prefix_list(parent: etree._Element) -> list[str]:
+def inclusive_prefixes(parent: etree._Element) -> list[str]:
     inclusive = parent.find(_q(EXC_C14N, "InclusiveNamespaces"))
     if inclusive is None:
         return []
@@ -135,7 +135,7 @@ def _check_transforms(reference: etree._Element, uri: str) -> list[str]:
     expected = SWA_CONTENT_TRANSFORM if uri.startswith("cid:") else EXC_C14N
     if algorithms != [expected]:
         raise _reject(f"reference {uri}: transforms {algorithms} not allowed (expected {expected})")
-    return _prefix_list(transforms[0])
+    return inclusive_prefixes(transforms[0])
 
 
 def _digest(algorithm: str | None, data: bytes) -> bytes:
@@ -199,7 +199,7 @@ def _check_signature_value(signature: etree._Element, signer: x509.Certificate) 
             "".join((signature.findtext(_q(DS_NS, "SignatureValue")) or "").split())
         )
         key.verify(
-            value, exc_c14n(signed_info, _prefix_list(c14n)), padding.PKCS1v15(), hash_class()
+            value, exc_c14n(signed_info, inclusive_prefixes(c14n)), padding.PKCS1v15(), hash_class()
         )
     except (InvalidSignature, binascii.Error):
         raise _reject("signature value does not verify") from None

@@ -38,7 +38,7 @@ class EvidenceWeights:
     payer_name: float = 0.8  # the name points to this customer only
     payer_name_ambiguous: float = 0.5  # the name fits several customers, this one among them
     payer_customer_number: float = 1.0  # the customer number quoted in the text
-    payer_account_other: float = -1.5  # the account belongs to a different customer
+    payer_account_other: float = -2.0  # the account belongs to a different customer
     payer_name_other: float = -0.5
     # what speaks against
     common_amount: float = -1.5  # many open items share this amount: it confirms little
@@ -77,7 +77,7 @@ class MatchConfig:
     max_alternatives: int = 4000  # candidate sets evaluated per payment
     subset_max_items: int = 40  # open items considered for an amount combination
     subset_max_size: int = 12
-    subset_node_budget: int = 20_000
+    subset_node_budget: int = 3_000
     common_amount_count: int = 3  # an amount shared by more open items is "common"...
     common_amount_share: float = 0.0005  # ... or by more than this share of them
     learn_payers: bool = True

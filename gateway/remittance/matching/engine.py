@@ -125,7 +125,7 @@ class Matcher:
         auto = (best.confidence >= self.config.auto_threshold and not best.fit.unfunded
                 and Flag.SETTLED_REFERENCE not in flags)
         match = self._public(best)
-        others = tuple(self._public(c) for c in ranked[1:6])
+        others = tuple(self._public(c) for c in ranked[1:4])
         if auto:
             self._apply(ctx, best)
             return MatchResult(line_id, Decision.AUTO, match, others, flags)

@@ -33,14 +33,14 @@ class Candidate:
     items: tuple[int, ...]
     fit: Reconciliation
     reasons: list[Reason] = field(default_factory=list)
+    key: frozenset[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key = frozenset(self.items)
 
     @property
     def confidence(self) -> float:
         return confidence(self.reasons)
-
-    @property
-    def key(self) -> frozenset[int]:
-        return frozenset(self.items)
 
 
 class Evidence:

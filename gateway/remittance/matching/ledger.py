@@ -13,6 +13,7 @@ Indexes (all built once, in one pass):
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -101,53 +102,53 @@ class Ledger:
         for customer in self.customers.values():
             if customer.parent_id:
                 self.children.setdefault(customer.parent_id, []).append(customer.customer_id)
-        self.items: list[OpenItem] = []
-        self.open_minor: list[int] = []
-        self.start_minor: list[int] = []
-        self.discount_minor: list[int] = []
-        self.by_customer: dict[str, list[int]] = {}
+        self.items: list[OpenItem] = list(items)
+        # Columns built in bulk passes: a million items must load in seconds.
+        self.start_minor: list[int] = [to_minor(i.open_amount, i.currency) for i in self.items]
+        self.open_minor: list[int] = list(self.start_minor)
+        self.discount_minor: list[int] = [
+            _discount_minor(item, minor) if item.discount else 0
+            for item, minor in zip(self.items, self.start_minor, strict=True)]
+        self.by_customer: dict[str, list[int]] = defaultdict(list)
         self.numbers: Index = {}
         self.shorts: Index = {}
         self.references: Index = {}
         self.purchase_orders: Index = {}
-        self.amount_count: dict[tuple[str, int], int] = {}
-        # (customer, currency, open amount at the start) -> items: amount look-ups per payer
-        self.by_amount: dict[tuple[str, str, int], list[int]] = {}
+        self._index_items()
+        self.by_customer = dict(self.by_customer)
+        self.amount_count: Counter[tuple[str, int]] = Counter(
+            zip((i.currency for i in self.items), self.start_minor, strict=True))
+        self._by_amount: dict[str, dict[tuple[str, int], list[int]]] = {}
         self.settled_by: dict[int, str] = {}
-        for item in items:
-            self._add_item(item)
         self.shape = NumberShape.learn(item.number for item in self.items)
         self._groups: dict[str, frozenset[str]] = {}
 
-    def _add_item(self, item: OpenItem) -> None:
-        index = len(self.items)
-        currency = item.currency
-        minor = to_minor(item.open_amount, currency)
-        self.items.append(item)
-        self.open_minor.append(minor)
-        self.start_minor.append(minor)
-        self.discount_minor.append(_discount_minor(item, minor) if item.discount else 0)
-        members = self.by_customer.get(item.customer_id)
-        if members is None:
-            self.by_customer[item.customer_id] = [index]
-        else:
-            members.append(index)
-        for key in full_keys(item.number):
-            _add(self.numbers, key, index)
-        for key in short_keys(item.number):
-            _add(self.shorts, key, index)
-        if item.creditor_reference:
-            _add(self.references, compact(item.creditor_reference), index)
-        if item.po_number:
-            _add(self.purchase_orders, compact(item.po_number), index)
-        amount_key = (currency, minor)
-        self.amount_count[amount_key] = self.amount_count.get(amount_key, 0) + 1
-        customer_key = (item.customer_id, currency, minor)
-        same = self.by_amount.get(customer_key)
-        if same is None:
-            self.by_amount[customer_key] = [index]
-        else:
-            same.append(index)
+    def _index_items(self) -> None:
+        numbers, shorts = self.numbers, self.shorts
+        references, orders = self.references, self.purchase_orders
+        by_customer = self.by_customer
+        for index, item in enumerate(self.items):
+            by_customer[item.customer_id].append(index)
+            for key in full_keys(item.number):
+                _add(numbers, key, index)
+            for key in short_keys(item.number):
+                _add(shorts, key, index)
+            if item.creditor_reference:
+                _add(references, compact(item.creditor_reference), index)
+            if item.po_number:
+                _add(orders, compact(item.po_number), index)
+
+    def items_with_amount(self, customer_id: str, currency: str, minor: int) -> list[int]:
+        """The customer's items whose open amount at the start was `minor` (index per customer,
+        built when first asked)."""
+        amounts = self._by_amount.get(customer_id)
+        if amounts is None:
+            amounts = {}
+            for index in self.by_customer.get(customer_id, ()):
+                key = (self.items[index].currency, self.start_minor[index])
+                amounts.setdefault(key, []).append(index)
+            self._by_amount[customer_id] = amounts
+        return amounts.get((currency, minor), [])
 
     # ------------------------------------------------------------------ look-ups
     def by_number(self, key: str) -> tuple[int, ...]:
@@ -164,11 +165,16 @@ class Ledger:
 
     def fuzzy(self, written: str, index: Index) -> tuple[int, ...]:
         """Items whose key is one digit edit away from `written` (never `written` itself)."""
-        found: list[int] = []
-        for variant in digit_variants(written):
-            for item in _get(index, variant):
-                if item not in found:
-                    found.append(item)
+        found: dict[int, None] = {}
+        get = index.get
+        for variant in sorted(digit_variants(written)):
+            hit = get(variant)
+            if hit is None:
+                continue
+            if isinstance(hit, int):
+                found[hit] = None
+            else:
+                found.update(dict.fromkeys(hit))
         return tuple(found)
 
     def group(self, customer_id: str) -> frozenset[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
@@ -28,8 +28,12 @@ _DIGITS = "0123456789"
 MIN_SHORT_LENGTH = 3  # "12" in a text is far more often a day, a quantity or a page
 
 
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def compact(number: str) -> str:
-    return _NON_ALNUM.sub("", number).upper()
+    upper = number.upper()
+    return upper if upper.isalnum() and upper.isascii() else _NON_ALNUM.sub("", upper)
 
 
 def full_keys(number: str) -> tuple[str, ...]:
@@ -37,7 +41,9 @@ def full_keys(number: str) -> tuple[str, ...]:
     key = compact(number)
     if not key:
         return ()
-    digits = "".join(_DIGIT_RUNS.findall(key))
+    digits = key.lstrip(_LETTERS)  # the common shape: letters, then digits only
+    if not digits.isdigit():
+        digits = "".join(_DIGIT_RUNS.findall(key))
     if digits and digits != key and len(digits) >= MIN_SHORT_LENGTH + 2:
         return (key, digits)
     return (key,)
@@ -60,29 +66,23 @@ def short_keys(number: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def digit_variants(written: str) -> Iterator[str]:
+def digit_variants(written: str) -> set[str]:
     """Every string at edit distance 1 from `written` whose edits touch digits only."""
     n = len(written)
-    seen: set[str] = {written}
-    for i in range(n):
-        if written[i].isdigit():
-            for d in _DIGITS:
-                if d != written[i]:
-                    yield from _once(written[:i] + d + written[i + 1:], seen)
-            yield from _once(written[:i] + written[i + 1:], seen)
-        if i + 1 < n and written[i] != written[i + 1] and (
-                written[i].isdigit() and written[i + 1].isdigit()):
-            yield from _once(written[:i] + written[i + 1] + written[i] + written[i + 2:], seen)
+    found: set[str] = set()
+    for i, ch in enumerate(written):
+        head, tail = written[:i], written[i + 1:]
+        if ch.isdigit():
+            found.update(head + d + tail for d in _DIGITS)
+            found.add(head + tail)
+            if tail and tail[0].isdigit() and tail[0] != ch:
+                found.add(head + tail[0] + ch + tail[1:])
     for i in range(n + 1):
         if (i > 0 and written[i - 1].isdigit()) or (i < n and written[i].isdigit()):
-            for d in _DIGITS:
-                yield from _once(written[:i] + d + written[i:], seen)
-
-
-def _once(value: str, seen: set[str]) -> Iterator[str]:
-    if value not in seen:
-        seen.add(value)
-        yield value
+            head, tail = written[:i], written[i:]
+            found.update(head + d + tail for d in _DIGITS)
+    found.discard(written)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

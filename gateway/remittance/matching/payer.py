@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ _TRANSLIT = (("UE", "U"), ("AE", "A"), ("OE", "O"), ("SS", "S"))
 MIN_PREFIX = 8
 
 
+@lru_cache(maxsize=65_536)
 def name_key(name: str) -> str:
     """The comparable form of a company or person name (see the module docstring)."""
     text = unicodedata.normalize("NFKD", name.upper().replace("ß", "SS"))

@@ -14,6 +14,7 @@ Each returns `Candidate`s with their reasons; the engine decides.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -42,6 +43,7 @@ from gateway.remittance.references import is_valid_rf
 
 MAX_EXACT_OPTIONS = 5
 MAX_FUZZY_OPTIONS = 80
+MAX_MENTIONS_TWO_TYPOS = 12
 TYPO_NEIGHBOUR = -1.0  # a typo turning one open number into another is rare
 TRUNCATED_TEXT = 135  # SEPA Ustrd holds 140 characters
 
@@ -102,7 +104,7 @@ class StructuredReferenceStrategy(_Base):
     def _corrected(self, reference: str) -> tuple[int, ...]:
         """Open items whose RF is one digit edit away and has valid check digits."""
         found: list[int] = []
-        for variant in digit_variants(reference):
+        for variant in sorted(digit_variants(reference)):
             if variant.startswith("RF") and is_valid_rf(variant):
                 found.extend(self.ledger.by_reference(variant))
         return _unique(found)
@@ -199,7 +201,7 @@ class AdviceStrategy(_Base):
             full = all(line.gross == self.ledger.open_minor[line.item] for line in lines)
             reasons.append(Reason(
                 "advice_amounts_agree", self.w.amount_exact if full else
-                self.w.explained_difference,
+                self.w.explained_difference / 2,
                 "each document amount and the total agree with the payment" if full else
                 "the advice states the partial amounts and the total agrees"))
             candidate = Candidate(self.name, items, fit,
@@ -224,19 +226,22 @@ class AdviceStrategy(_Base):
         expected = _expected_open(document, ctx.payment.currency)
         digits = "".join(ch for ch in number if ch.isdigit())
         exact = self.ledger.by_number(number) or self.ledger.by_short(digits)
+        confirmed = [i for i in exact if self.ledger.open_minor[i] == expected]
+        if len(confirmed) == 1:
+            return confirmed[0], None
+        # Not confirmed as written: an OCR slip may have hit another open number.
+        fuzzy = self.ledger.fuzzy(digits, self.ledger.numbers) if len(digits) >= 4 else ()
+        corrected = [i for i in fuzzy if expected is not None
+                     and self.ledger.open_minor[i] == expected]
+        if len(corrected) == 1:
+            return corrected[0], Reason(
+                "document_corrected", -0.5, f"{document.number} read as "
+                f"{self.ledger.items[corrected[0]].number} (its amount confirms)")
+        if len(exact) == 1:
+            return exact[0], None
         if exact:
-            confirmed = [i for i in exact if self.ledger.open_minor[i] == expected]
-            if len(confirmed) == 1 or len(exact) == 1:
-                return (confirmed or exact)[0], None
             return exact[0], Reason("document_ambiguous", self.w.alternative_candidates,
                                     f"{document.number} fits {len(exact)} open items")
-        fuzzy = self.ledger.fuzzy(digits, self.ledger.numbers) if len(digits) >= 4 else ()
-        confirmed = [i for i in fuzzy if expected is not None
-                     and self.ledger.open_minor[i] == expected]
-        if len(confirmed) == 1:
-            return confirmed[0], Reason(
-                "document_corrected", -0.5, f"{document.number} read as "
-                f"{self.ledger.items[confirmed[0]].number} (its amount confirms)")
         return None, Reason("document_unresolved", -3.0,
                             f"{document.number} not found among open items")
 
@@ -386,37 +391,30 @@ class TextReferenceStrategy(_Base):
                    level: int) -> list[Candidate]:
         """Sets with exactly `level` mentions replaced by a one-digit-off neighbour.
 
-        The sum is updated incrementally and must land in the strict window
-        [paid, paid + discounts + stated deduction] before a full reconciliation runs.
+        Only neighbours that bring the sum into the strict window [paid, paid + discounts +
+        stated deduction] are reconciled; the window test is arithmetic on precomputed sums
+        (and a binary search for the second neighbour), so wide texts stay cheap.
         """
-        ledger = self.ledger
         lacking = [i for i, m in enumerate(mentions) if not m.exact]
-        if len(lacking) > level:
+        if len(lacking) > level or (level > 1 and len(mentions) > MAX_MENTIONS_TWO_TYPOS):
             return []
+        ledger = self.ledger
         base = [m.exact[0] if m.exact else -1 for m in mentions]
-        open_minor = ledger.open_minor
-        discount_minor = ledger.discount_minor
         present = [i for i in base if i >= 0]
-        base_gross = sum(open_minor[i] for i in present)
-        base_discount = sum(discount_minor[i] for i in present)
-        foreign = any(ledger.items[i].currency != ctx.payment.currency for i in present)
-        slack = max(ctx.payment.stated_minor, default=0) + len(mentions)
-        paid = ctx.payment.minor
-        budget = self.config.max_alternatives
+        window = _Window(
+            gross=sum(ledger.open_minor[i] for i in present),
+            discount=sum(ledger.discount_minor[i] for i in present),
+            paid=ctx.payment.minor,
+            slack=max(ctx.payment.stated_minor, default=0) + len(mentions),
+            foreign=any(ledger.items[i].currency != ctx.payment.currency for i in present))
+        budget = [self.config.max_alternatives]
         found: dict[frozenset[int], Candidate] = {}
         others = [i for i in range(len(mentions)) if i not in lacking]
         for chosen in combinations(others, level - len(lacking)):
             positions = (*lacking, *chosen)
             alternatives = [mentions[p].fuzzy(ledger)[:MAX_FUZZY_OPTIONS] for p in positions]
             removed = [base[p] for p in positions if base[p] >= 0]
-            gross0 = base_gross - sum(open_minor[i] for i in removed)
-            discount0 = base_discount - sum(discount_minor[i] for i in removed)
-            for picks in _bounded_product(alternatives, budget):
-                budget -= 1
-                gross = gross0 + sum(open_minor[i] for i in picks)
-                discount = discount0 + sum(discount_minor[i] for i in picks)
-                if not foreign and not 0 <= gross - paid <= discount + slack:
-                    continue
+            for picks in self._picks(window.without(ledger, removed), alternatives, budget):
                 items = list(base)
                 for position, pick in zip(positions, picks, strict=True):
                     items[position] = pick
@@ -427,9 +425,39 @@ class TextReferenceStrategy(_Base):
                 if fit.fit.strict:
                     flags = tuple(i in positions for i in range(len(mentions)))
                     found[key] = self._scored(ctx, mentions, flags, tuple(items), fit)
-            if budget <= 0:
+            if budget[0] <= 0:
                 break
         return list(found.values())
+
+    def _picks(self, window: _Window, alternatives: list[tuple[int, ...]],
+               budget: list[int]) -> Iterator[tuple[int, ...]]:
+        """Neighbour choices (one per replaced mention) whose sum can land in the window."""
+        ledger = self.ledger
+        open_minor = ledger.open_minor
+        discount_minor = ledger.discount_minor
+        if window.foreign or len(alternatives) > 2:
+            for combo in _bounded_product(alternatives, budget[0]):
+                budget[0] -= 1
+                yield combo
+            return
+        if len(alternatives) == 1:
+            for a in alternatives[0]:
+                budget[0] -= 1
+                if window.fits(open_minor[a], discount_minor[a]):
+                    yield (a,)
+            return
+        seconds = sorted(alternatives[1], key=lambda b: open_minor[b])
+        amounts = [open_minor[b] for b in seconds]
+        widest = max((discount_minor[b] for b in seconds), default=0)
+        for a in alternatives[0]:
+            budget[0] -= 1
+            low = window.paid - window.gross - open_minor[a]
+            high = low + window.discount + discount_minor[a] + widest + window.slack
+            for k in range(bisect_left(amounts, low), bisect_right(amounts, high)):
+                b = seconds[k]
+                if window.fits(open_minor[a] + open_minor[b],
+                               discount_minor[a] + discount_minor[b]):
+                    yield (a, b)
 
     def _scored(self, ctx: PaymentContext, mentions: list[Mention],
                 fuzzy_flags: tuple[bool, ...], items: tuple[int, ...],
@@ -463,7 +491,7 @@ class TextReferenceStrategy(_Base):
             reasons.append(Reason("mention_ambiguous", self.w.alternative_candidates,
                                   "a number in the text fits several open items"))
         if self._has_neighbours(ctx, resolved):
-            reasons.append(Reason("typo_neighbour", self.w.alternative_candidates,
+            reasons.append(Reason("typo_neighbour", TYPO_NEIGHBOUR,
                                   "another open item of this payer is one digit away"))
         if len(ctx.line.text) >= TRUNCATED_TEXT:
             reasons.append(Reason("text_truncated", self.w.unresolved_reference,
@@ -484,7 +512,7 @@ class TextReferenceStrategy(_Base):
         pool = [(i, ledger.open_minor[i]) for c in customers for i in ledger.group_items(c)
                 if i not in chosen and ledger.is_open(i)
                 and ledger.items[i].currency == ctx.payment.currency]
-        solutions = subset_sums(pool[: self.config.subset_max_items * 5], surplus,
+        solutions = subset_sums(pool[: self.config.subset_max_items], surplus,
                                 max_size=self.config.subset_max_size,
                                 budget=self.config.subset_node_budget)
         reason = Reason("amount_combination", self.w.amount_combination,
@@ -505,6 +533,26 @@ class TextReferenceStrategy(_Base):
         group = self.ledger.group(identity.account_customer)
         return any(self.ledger.customer_of(i) in group and self.ledger.is_open(i)
                    for m in mentions for i in m.fuzzy(self.ledger))
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """The strict amount window for typo corrections: paid <= gross <= paid + discounts + slack."""
+
+    gross: int  # of the items kept as written
+    discount: int
+    paid: int
+    slack: int  # a stated deduction and one minor unit of rounding per item
+    foreign: bool  # items in another currency: no arithmetic pre-test
+
+    def without(self, ledger: Ledger, removed: list[int]) -> _Window:
+        return _Window(self.gross - sum(ledger.open_minor[i] for i in removed),
+                       self.discount - sum(ledger.discount_minor[i] for i in removed),
+                       self.paid, self.slack, self.foreign)
+
+    def fits(self, added_gross: int, added_discount: int) -> bool:
+        short = self.gross + added_gross - self.paid
+        return 0 <= short <= self.discount + added_discount + self.slack
 
 
 # ---------------------------------------------------------------------- 4. amount and payer
@@ -536,11 +584,12 @@ class AmountStrategy(_Base):
         ledger = self.ledger
         paid = ctx.payment.minor
         same = [i for m in members
-                for i in ledger.by_amount.get((m, ctx.payment.currency, paid), ())]
+                for i in ledger.items_with_amount(m, ctx.payment.currency, paid)]
         exact = [i for i in same if ledger.open_minor[i] == paid]
         if not exact:
             return []
         reason = Reason("amount_only", self.w.amount_only, "no reference: amount and payer")
+        rivals = self._rival_combinations(ctx, members, exact)
         found = []
         for item in exact:
             fit = reconcile(ledger, (item,), ctx.payment, self.config)
@@ -549,8 +598,24 @@ class AmountStrategy(_Base):
                 candidate.reasons.append(Reason(
                     "amount_not_unique", self.w.alternative_candidates,
                     f"{len(same)} open items of the payer have this amount"))
+            if rivals:
+                candidate.reasons.append(Reason(
+                    "amount_combination_rival", self.w.alternative_candidates,
+                    "other open items of the payer add up to the same amount"))
             found.append(candidate)
         return found
+
+    def _rival_combinations(self, ctx: PaymentContext, members: set[str],
+                            singles: list[int]) -> bool:
+        """Do two or more other open items of the payer also add up to the payment?"""
+        ledger = self.ledger
+        pool = [(i, ledger.open_minor[i]) for m in members for i in ledger.by_customer.get(m, ())
+                if ledger.open_minor[i] > 0 and i not in singles
+                and ledger.items[i].currency == ctx.payment.currency]
+        pool.sort(key=lambda pair: _due_order(ledger, pair[0]))
+        return bool(subset_sums(pool[: self.config.subset_max_items], ctx.payment.minor,
+                                max_size=self.config.subset_max_size, limit=1,
+                                budget=self.config.subset_node_budget))
 
     def _combination(self, ctx: PaymentContext, members: set[str]) -> list[Candidate]:
         """A bounded subset sum over the payer's open items (a suggestion for review)."""
@@ -576,6 +641,11 @@ class AmountStrategy(_Base):
 
 
 # ---------------------------------------------------------------------- helpers
+def _due_order(ledger: Ledger, item: int) -> tuple[int, str]:
+    due = ledger.items[item].due_date or ledger.items[item].issue_date
+    return (due.toordinal() if due else 0, ledger.items[item].item_id)
+
+
 def _bounded_product(options: list[tuple[int, ...]], budget: int) -> Iterator[tuple[int, ...]]:
     if any(not o for o in options):
         return

@@ -186,10 +186,6 @@ def allowance_has_category(item: DocumentAllowanceCharge) -> bool:
     )
 
 
-def violations(paths: Iterator[Path] | list[Path]) -> list[Violation]:
-    return [Violation(path) for path in paths]
-
-
 # --- VAT category facts, collected once per run ---------------------------------------------
 
 

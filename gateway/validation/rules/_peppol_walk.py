@@ -215,20 +215,21 @@ _TEXT_CODECS = frozenset({"text", "code", "binary"})
 _XML_WHITESPACE = " \t\n\r"
 
 
+_TEXT = "text"
+
+
 @dataclass(frozen=True, slots=True)
 class GroupShape:
     """The fields of one mapping group, as R008 needs them.
 
-    `text` are keys bound to element text (an empty string renders an empty element),
-    `values` every other value key, `groups` the nested groups, `attributes` pairs an
-    attribute key with the key of its element's value (an attribute without that value renders
-    an empty element), and `always_filled` says the group writes an implied literal element
+    `kinds` maps a key bound to element text to `_TEXT` (an empty string renders an empty
+    element) and a nested group's key to its shape; other value keys are absent. `attributes`
+    pairs an attribute key with the key of its element's value (an attribute without that value
+    renders an empty element); `always_filled` says the group writes an implied literal element
     (e.g. cac:TaxScheme/cbc:ID 'VAT') even when the model leaves everything out.
     """
 
-    text: tuple[str, ...]
-    values: tuple[str, ...]
-    groups: tuple[tuple[str, GroupShape], ...]
+    kinds: dict[str, Any]
     attributes: tuple[tuple[str, str], ...]
     always_filled: bool
 
@@ -242,21 +243,18 @@ def _attribute_pairs(entries: tuple[Entry, ...]) -> tuple[tuple[str, str], ...]:
 
 
 def _shape(entries: tuple[Entry, ...]) -> GroupShape:
-    text, values, groups = [], [], []
+    kinds: dict[str, Any] = {}
     always_filled = False
     for entry in entries:
         if entry.fields is not None:
-            groups.append((entry.json, _shape(entry.fields)))
+            kinds[entry.json] = _shape(entry.fields)
             continue
         element = entry.xpath.attribute is None
         if element and entry.implied is not None and entry.implied.literal is not None:
             always_filled = True
         if element and entry.codec is not None and entry.codec.name in _TEXT_CODECS:
-            text.append(entry.json)
-        else:
-            values.append(entry.json)
-    return GroupShape(tuple(text), tuple(values), tuple(groups), _attribute_pairs(entries),
-                      always_filled)
+            kinds[entry.json] = _TEXT
+    return GroupShape(kinds, _attribute_pairs(entries), always_filled)
 
 
 @cache
@@ -275,34 +273,40 @@ def empty_elements(model: Any, shape: GroupShape) -> list[Path]:
 
 
 def _collect_empty(model: Any, shape: GroupShape, base: Path, found: list[Path]) -> bool:
-    """Collect empty elements below `model`; return whether the group itself has content."""
+    """Collect empty elements below `model`; return whether the group itself has content.
+
+    Only the fields the model was given are visited (pydantic's fields-set): the others hold
+    their defaults, None or an empty list, which render nothing.
+    """
     filled = shape.always_filled
-    for key in shape.text:
-        value = getattr(model, key, None)
-        if value is None:
+    values = model.__dict__
+    kinds = shape.kinds
+    for key in model.__pydantic_fields_set__:
+        value = values[key]
+        # Class checks, not `== []`: comparing a Decimal with a list is slow.
+        if value is None or (value.__class__ is list and not value):
             continue
-        if isinstance(value, list):
-            filled = filled or bool(value)
-            found.extend((*base, key, i) for i, v in enumerate(value)
-                         if not v.strip(_XML_WHITESPACE))
+        kind = kinds.get(key)
+        if kind is None:
+            filled = True
+        elif kind is _TEXT:
+            filled = True
+            if value.__class__ is list:
+                found.extend((*base, key, i) for i, v in enumerate(value)
+                             if not v.strip(_XML_WHITESPACE))
+            elif not value.strip(_XML_WHITESPACE):
+                found.append((*base, key))
         else:
             filled = True
-            if not value.strip(_XML_WHITESPACE):
+            if value.__class__ is list:
+                for index, item in enumerate(value):
+                    if not _collect_empty(item, kind, (*base, key, index), found):
+                        found.append((*base, key, index))
+            elif not _collect_empty(value, kind, (*base, key), found):
                 found.append((*base, key))
-    for key in shape.values:
-        value = getattr(model, key, None)
-        filled = filled or (value is not None and value != [])
     for attribute, element in shape.attributes:
-        if getattr(model, attribute, None) is not None and getattr(model, element, None) is None:
+        if values.get(attribute) is not None and values.get(element) is None:
             found.append((*base, element))
-    for key, sub in shape.groups:
-        value = getattr(model, key, None)
-        items = value if isinstance(value, list) else ([] if value is None else [value])
-        for index, item in enumerate(items):
-            here = (*base, key, index) if isinstance(value, list) else (*base, key)
-            if not _collect_empty(item, sub, here, found):
-                found.append(here)
-        filled = filled or bool(items)
     return filled
 
 
