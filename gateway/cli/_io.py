@@ -5,17 +5,22 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gateway.errors import InputError
+from gateway.errors import InputError, PayloadTooLarge
 
 
-def read_input(source: str) -> bytes:
-    if source == "-":
-        return sys.stdin.buffer.read()
-    path = Path(source)
+def read_input(source: str, max_bytes: int) -> bytes:
+    """The bytes of a path or of stdin ('-'), refusing more than max_bytes."""
     try:
-        return path.read_bytes()
+        if source == "-":
+            data = sys.stdin.buffer.read(max_bytes + 1)
+        else:
+            with Path(source).open("rb") as handle:
+                data = handle.read(max_bytes + 1)
     except OSError as exc:
-        raise InputError(f"cannot read {source}: {exc.strerror}") from None
+        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"input is larger than the limit of {max_bytes} bytes")
+    return data
 
 
 def looks_like_json(data: bytes) -> bool:

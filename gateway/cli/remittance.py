@@ -32,6 +32,7 @@ from gateway.remittance.matching.engine import Matcher
 from gateway.remittance.matching.fx import FxRates
 from gateway.remittance.matching.ledger import Ledger
 
+MAX_FILE_BYTES = 256 * 1024 * 1024
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -111,7 +112,7 @@ def parse_command(file: str, format_name: str | None) -> None:
     from gateway.remittance.formats import parse_bytes
 
     with reported_errors():
-        data = read_input(file)
+        data = read_input(file, MAX_FILE_BYTES)
         detected, lines = parse_bytes(data, format_name)
         payload = {"format": detected, "count": len(lines),
                    "lines": [line.to_dict() for line in lines]}

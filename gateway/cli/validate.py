@@ -19,32 +19,17 @@ from typing import Any
 
 import click
 
-from gateway.cli._io import looks_like_json
+from gateway.cli._io import looks_like_json, read_input
 from gateway.cli.errors import EXIT_FINDINGS, EXIT_OK, reported_errors
-from gateway.errors import DocumentInvalid, InputError, PayloadTooLarge
-from gateway.findings import Finding, Layer, Report
-from gateway.jsonio import dump_json, load_json
+from gateway.errors import UnsupportedDocumentError
+from gateway.exchange.analysis import JSON_MEDIA_TYPE, XML_MEDIA_TYPE, DocumentAnalyzer
+from gateway.findings import Report
+from gateway.jsonio import dump_json
 from gateway.settings import Settings
 from gateway.validation.artefacts import Artefacts
 from gateway.validation.pipeline import Validator
 
 FINDING_KEYS = ("rule_id", "severity", "layer", "message", "xpath", "json_pointer")
-
-
-def read_input(source: str, max_bytes: int) -> bytes:
-    """The bytes of a path or of stdin ('-'), refusing more than max_bytes."""
-    try:
-        if source == "-":
-            with click.open_file("-", "rb") as stdin:
-                data = bytes(stdin.read(max_bytes + 1))
-        else:
-            with Path(source).open("rb") as handle:
-                data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise PayloadTooLarge(f"input is larger than the limit of {max_bytes} bytes")
-    return data
 
 
 def _rule_sets(values: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -58,40 +43,17 @@ def _validator(settings: Settings, artefacts_dir: Path | None) -> Validator:
     return Validator(settings=settings)
 
 
-def _model_failure(doc_type: str, findings: list[Finding], version: str | None) -> Report:
-    report = Report(document_type=doc_type, artefacts_version=version)
-    report.extend(Layer.PARSE, [])
-    report.extend(Layer.MODEL, findings)
-    report.skip(Layer.XSD, Layer.SCHEMATRON, Layer.RULES)
-    return report
-
-
-def validate_json(data: bytes, validator: Validator, rule_sets: tuple[str, ...] | None) -> Report:
-    """JSON input: the canonical model first (findings by JSON pointer), then its UBL rendering
-    through the XML layers (findings by XPath of the rendered document)."""
-    from gateway.documents.convert import json_to_model, model_to_xml
-    from gateway.documents.json_type import split_json_document
-
-    raw = load_json(data, max_bytes=validator.max_bytes)  # unreadable JSON: exit 2
-    if not isinstance(raw, dict):
-        raise InputError("JSON input must be an object holding one document")
-    doc_type, fields = split_json_document(raw)
-    try:
-        model, derived = json_to_model(fields, doc_type)
-    except DocumentInvalid as exc:
-        return _model_failure(doc_type.key, exc.findings, validator.artefacts_version)
-    report = validator.validate_xml(
-        model_to_xml(model, doc_type), doc_type=doc_type, rule_sets=rule_sets
-    )
-    report.findings[:0] = derived
-    report.layers_run.insert(1, Layer.MODEL)
-    return report
-
-
 def validate_bytes(data: bytes, validator: Validator, rule_sets: tuple[str, ...] | None) -> Report:
-    if looks_like_json(data):
-        return validate_json(data, validator, rule_sets)
-    return validator.validate_xml(data, rule_sets=rule_sets)
+    """One document through every layer, as the API reads it (gateway.exchange.analysis)."""
+    if rule_sets:  # forced official rule sets: the official layers judge alone
+        if looks_like_json(data):
+            raise UnsupportedDocumentError("--rules applies to UBL XML input only")
+        return validator.validate_xml(data, rule_sets=rule_sets)
+    media_type = JSON_MEDIA_TYPE if looks_like_json(data) else XML_MEDIA_TYPE
+    analysis = DocumentAnalyzer(validator).analyze(data, media_type)
+    if analysis.error is not None:
+        raise analysis.error
+    return analysis.report
 
 
 def report_json(report: Report) -> dict[str, Any]:

@@ -20,7 +20,6 @@ import importlib
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol, cast
 
-from lxml import etree
 from pydantic import BaseModel, ValidationError
 
 from gateway.documents.registry import REGISTRY, DocumentType
@@ -64,12 +63,7 @@ def model_class(doc_type: DocumentType) -> type[BaseModel]:
 
 def sniff(root: Any) -> DocumentType:
     """The registered type of a parsed document: root namespace + cbc:CustomizationID."""
-    namespace = etree.QName(root).namespace
-    customization = None
-    for child in root.iterchildren(_CUSTOMIZATION_ID):
-        customization = child.text
-        break
-    return REGISTRY.for_root(namespace, customization)
+    return REGISTRY.for_element(root)
 
 
 def xml_to_model(data: bytes, doc_type: DocTypeArg | None = None, *,

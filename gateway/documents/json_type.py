@@ -23,7 +23,13 @@ def split_json_document(
 ) -> tuple[DocumentType, dict[str, Any]]:
     """The document type and the model's fields (without the `document_type` key)."""
     fields = {k: v for k, v in data.items() if k != DOCUMENT_TYPE_KEY}
-    named = explicit or data.get(DOCUMENT_TYPE_KEY)
+    inner = data.get(DOCUMENT_TYPE_KEY)
+    if explicit is not None and inner is not None and inner != explicit:
+        raise UnsupportedDocumentError(
+            f"the document type was declared as {explicit!r} but the JSON says {inner!r}",
+            code="document-type-mismatch",
+        )
+    named = explicit or inner
     if named is not None:
         if not isinstance(named, str):
             raise UnsupportedDocumentError("\"document_type\" must be a string")

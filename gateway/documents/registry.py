@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from lxml import etree
+
 from gateway.errors import UnsupportedDocumentError
 
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -33,6 +35,10 @@ CUST_ORDER_RESPONSE = "urn:fdc:peppol.eu:poacc:trns:order_response:3"
 CUST_DESPATCH_ADVICE = "urn:fdc:peppol.eu:poacc:trns:despatch_advice:3"
 CUST_INVOICE_RESPONSE = "urn:fdc:peppol.eu:poacc:trns:invoice_response:3"
 CUST_MLR = "urn:fdc:peppol.eu:poacc:trns:mlr:3"
+
+_CUSTOMIZATION_ID = (
+    "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}CustomizationID"
+)
 
 # Official rule-set ids, resolved to files by gateway.validation.artefacts.
 RULES_CEN = "CEN-EN16931-UBL"
@@ -172,6 +178,17 @@ class Registry:
         if not cust:
             raise UnsupportedDocumentError("cbc:CustomizationID is missing; cannot tell the type")
         raise UnsupportedDocumentError(f"unsupported CustomizationID {cust!r}")
+
+    def for_element(self, root: Any) -> DocumentType:
+        """The type of a parsed document: root element, its namespace and CustomizationID."""
+        qname = etree.QName(root)
+        expected = {t.root for t in self._types if t.namespace == qname.namespace}
+        if expected and qname.localname not in expected:
+            raise UnsupportedDocumentError(
+                f"root element {qname.localname!r} does not match its namespace "
+                f"{qname.namespace!r} (expected {' or '.join(sorted(expected))})"
+            )
+        return self.for_root(qname.namespace, root.findtext(_CUSTOMIZATION_ID))
 
     def flavours_of(self, key: str) -> list[DocumentType]:
         return [t for t in self._types if t.parent == key]

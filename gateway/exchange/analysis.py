@@ -29,9 +29,11 @@ from gateway.documents.convert import (
     model_to_xml,
     resolve_type,
 )
+from gateway.documents.json_type import split_json_document
 from gateway.documents.registry import DocumentType
 from gateway.errors import DocumentInvalid, GatewayError, InputError, UnsupportedDocumentError
 from gateway.findings import Finding, Layer, Report, Severity
+from gateway.jsonio import load_json
 from gateway.validation.pipeline import Validator, sniff_type
 from gateway.validation.rules.registry import own_rule_sets, run_rules
 from gateway.xml.parser import parse_xml
@@ -155,14 +157,11 @@ class DocumentAnalyzer:
         return analysis
 
     def _analyze_json(self, raw: bytes, declared_type: str | None) -> Analysis:
-        if declared_type is None:
-            raise InputError(
-                "a JSON document needs its document type: pass document_type (a registry key "
-                "such as invoice or order)",
-                code="document-type-required",
-            )
-        doc_type = resolve_type(declared_type)
-        model, derived = json_to_model(raw, doc_type)
+        document = load_json(raw, max_bytes=self.max_bytes)
+        if not isinstance(document, dict):
+            raise InputError("a JSON document must be a JSON object")
+        doc_type, fields = split_json_document(document, declared_type)
+        model, derived = json_to_model(fields, doc_type)
         xml = model_to_xml(model, doc_type)
         report = self.validator.validate_xml(xml, doc_type=doc_type)
         report.findings[:0] = derived  # the derivation notes first, as they happened first

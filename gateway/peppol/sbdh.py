@@ -77,6 +77,11 @@ class SbdhHeader:
     country_c1: str | None
 
 
+def parse_document(document: bytes) -> etree._Element:
+    """A business document through the hardened parser (InputError when unreadable)."""
+    return parse_xml(document)
+
+
 def identify(document: etree._Element) -> DocumentIdentifiers:
     """Document type id ``<ns>::<root>##<CustomizationID>::2.1`` and process id = ProfileID
     (Peppol Policy for use of identifiers, POLICY 7 and 11)."""

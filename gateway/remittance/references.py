@@ -56,7 +56,7 @@ def classify(reference: str, type_code: str | None = None, issuer: str | None = 
         scheme = ReferenceScheme.ISO11649
     elif code in ("QRR", "QRREF"):
         scheme = ReferenceScheme.SWISS_QR
-    elif code in ("ISR", "ESR", "ISRR"):
+    elif code.startswith(("ISR", "ESR")):
         scheme = ReferenceScheme.SWISS_ISR
     elif code == "CUR":
         scheme = ReferenceScheme.NL_CURRENCE

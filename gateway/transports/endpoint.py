@@ -65,6 +65,9 @@ class EndpointConfig:
     ``pinned_spki_sha256`` lists acceptable server-key hashes; list the next key before a
     rotation. ``signing_keys`` sign every request (all of them, during a rotation) and, for
     inbound requests from this partner, are the keys a signature must verify with.
+    ``peer_certificate_pem`` (PEM text or path) is the partner's message-level certificate
+    when it is not discovered: for ``peppol-as4``, the receiving access point's certificate
+    (encryption key and receipt signer) of a statically configured AS4 URL.
     """
 
     url: str
@@ -80,6 +83,7 @@ class EndpointConfig:
     max_receipt_bytes: int = DEFAULT_MAX_RECEIPT_BYTES
     extra_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     allow_plain_http: bool = False
+    peer_certificate_pem: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not TRANSPORT_NAME.fullmatch(self.transport):

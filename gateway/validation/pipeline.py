@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from gateway.documents.registry import REGISTRY, DocumentType
-from gateway.errors import ArtefactsError, UnsupportedDocumentError
+from gateway.errors import ArtefactsError
 from gateway.findings import Finding, Layer, Report
 from gateway.validation.artefacts import Artefacts, normalise_rule_set
 from gateway.xml.parser import DEFAULT_MAX_BYTES, parse_xml
@@ -23,8 +23,6 @@ from gateway.xml.parser import DEFAULT_MAX_BYTES, parse_xml
 if TYPE_CHECKING:
     from gateway.settings import Settings
     from gateway.validation.official import OfficialValidator
-
-NS_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 
 OwnLayer = Callable[[etree._Element, DocumentType], list[Finding]]
 """An own validation layer. Set a `layer` attribute on it to record it as other than RULES."""
@@ -37,15 +35,7 @@ def layer_of(own: OwnLayer) -> Layer:
 
 def sniff_type(root: etree._Element) -> DocumentType:
     """The registry type of a parsed document: root namespace + cbc:CustomizationID."""
-    qname = etree.QName(root)
-    expected = {t.root for t in REGISTRY if t.namespace == qname.namespace}
-    if expected and qname.localname not in expected:
-        raise UnsupportedDocumentError(
-            f"root element {qname.localname!r} does not match its namespace "
-            f"{qname.namespace!r} (expected {' or '.join(sorted(expected))})"
-        )
-    customization = root.findtext(f"{{{NS_CBC}}}CustomizationID")
-    return REGISTRY.for_root(qname.namespace, customization)
+    return REGISTRY.for_element(root)
 
 
 class Validator:

@@ -185,7 +185,7 @@ def test_json_float_for_money_is_a_model_finding(standards_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("document", "phrase"),
     [
-        (b'[{"document_type": "order"}]', "JSON input must be an object"),
+        (b'[{"document_type": "order"}]', "must be a JSON object"),
         (b'{"document_type": "catalogue"}', "unknown document type 'catalogue'"),
         (b'{"document_type": 7}', "must be a string"),
     ],

@@ -132,7 +132,8 @@ class UnitCase:
 
     @property
     def id(self) -> str:
-        return f"{self.file.rsplit('/', 1)[-1]}#{self.index}:{self.rule_id}"
+        folder, name = self.file.split("/")[-2:]
+        return f"{folder}/{name}#{self.index}:{self.rule_id}"
 
 
 def _expected_results() -> dict[str, Any]:

@@ -87,3 +87,20 @@ ERROR_DESCRIPTIONS: dict[str, tuple[str, str]] = {
     INVALID_RECEIPT: ("InvalidReceipt", "Communication"),
     DECOMPRESSION_FAILURE: ("DecompressionFailure", "Communication"),
 }
+
+
+class MissingReceiptError(DeliveryError):
+    """No receipt came back (empty, non-SOAP or truncated answer, connection dropped after
+    the request was written): EBMS:0301. Resending with the same MessageId is safe, the
+    receiver's duplicate detection absorbs it (peppol-as4.md §1.8)."""
+
+    code = "as4-missing-receipt"
+    retryable = True
+
+
+class InvalidReceiptError(DeliveryError):
+    """A receipt came back but fails the sender's checks (signer, RefToMessageId, NRI):
+    EBMS:0302. The message may have been delivered, so it is not resent blindly."""
+
+    code = "as4-invalid-receipt"
+    retryable = False

@@ -46,9 +46,14 @@ _EAS = codelists.codes("cen-eas-schemes")
 Found = Iterable[tuple[Path, str | None]]
 
 
+def _listed(value: str | None, allowed: frozenset[str]) -> bool:
+    """`normalize-space(value)` is a code of the list (a listed value needs no normalising)."""
+    return value in allowed or normalize_space(value) in allowed
+
+
 def _check(found: Found, allowed: frozenset[str], what: str) -> Iterator[Violation]:
     for path, value in found:
-        if value is not None and normalize_space(value) not in allowed:
+        if value is not None and not _listed(value, allowed):
             yield Violation(path, f"{what} {value!r} is not in the code list.")
 
 
@@ -64,7 +69,7 @@ def amount_currencies(ctx: RuleContext[Any]) -> Iterator[Violation]:
     doc = ctx.model
     for ref in amounts(ctx):
         currency = effective_currency(ref, doc)
-        if normalize_space(currency) not in _CURRENCIES:
+        if not _listed(currency, _CURRENCIES):
             yield Violation(ref.pointer_path, f"currencyID {currency!r} is not an ISO 4217 code.")
 
 

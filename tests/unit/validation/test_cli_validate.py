@@ -43,7 +43,8 @@ def test_valid_document_exits_0(run: Run, standards_dir: Path) -> None:
     result = run("validate", str(standards_dir / BASE_EXAMPLE), "--artefacts", str(standards_dir))
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("VALID: invoice; artefacts: Peppol BIS Billing 3.0.21")
-    assert "layers run: parse, xsd, schematron; skipped: none" in result.stdout
+    # With the artefacts the official Schematron judges; the own rules would repeat its ids.
+    assert "layers run: parse, xsd, schematron, model; skipped: rules" in result.stdout
 
 
 def test_invalid_document_exits_1_with_json_report(run: Run, standards_dir: Path) -> None:
@@ -131,12 +132,19 @@ def test_stdin_input(run: Run, standards_dir: Path) -> None:
     assert json.loads(result.stdout)["artefacts_version"].startswith("Peppol BIS Billing")
 
 
-def test_without_artefacts_official_layers_are_skipped(run: Run, standards_dir: Path) -> None:
+def test_without_artefacts_the_own_rules_judge(run: Run, standards_dir: Path) -> None:
     result = run("validate", str(standards_dir / PEPPOL_UNCLEAN), "--format", "json")
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["artefacts_version"] is None
-    text = run("validate", str(standards_dir / PEPPOL_UNCLEAN))
-    assert "skipped: xsd, schematron" in text.stdout
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["artefacts_version"] is None
+    # The same fatal id the official Peppol Schematron raises on this file (MANIFEST.md).
+    assert {f["rule_id"] for f in report["findings"] if f["severity"] == "fatal"} == {
+        "PEPPOL-COMMON-R049"
+    }
+    assert all(f["layer"] == "rules" for f in report["findings"] if f["severity"] == "fatal")
+    text = run("validate", str(standards_dir / BASE_EXAMPLE))
+    assert text.exit_code == 0, text.output
+    assert "layers run: parse, model, rules; skipped: xsd, schematron" in text.stdout
 
 
 def test_json_input_runs_model_then_xml_layers(run: Run, standards_dir: Path,
@@ -148,7 +156,7 @@ def test_json_input_runs_model_then_xml_layers(run: Run, standards_dir: Path,
     result = run("validate", str(source), "--artefacts", str(standards_dir))
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("VALID: order;")
-    assert "layers run: parse, model, xsd, schematron" in result.stdout
+    assert "layers run: parse, xsd, schematron, model; skipped: rules" in result.stdout
 
 
 def test_unreadable_input_exits_2(run: Run, tmp_path: Path) -> None:
