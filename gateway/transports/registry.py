@@ -1,14 +1,15 @@
 """Transport name → factory, and the per-app set of transport instances built from it.
 
 No module-level registry: the app builds one with ``default_registry()`` (adding its own
-entries, e.g. ``peppol-as4`` when that transport exists) and keeps the ``TransportSet``
-under an ``aiohttp.web.AppKey``.
+entries) and keeps the ``TransportSet`` under an ``aiohttp.web.AppKey``. ``peppol-as4`` needs
+``TransportDeps.peppol_as4`` (gateway.peppol.as4.transport.As4TransportConfig).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -18,6 +19,9 @@ from gateway.transports.endpoint import TRANSPORT_NAME, EndpointConfig
 from gateway.transports.fake import FakeTransport
 from gateway.transports.http import HttpTransport
 
+if TYPE_CHECKING:
+    from gateway.peppol.as4.transport import As4TransportConfig
+
 
 @dataclass(frozen=True, slots=True)
 class TransportDeps:
@@ -25,6 +29,8 @@ class TransportDeps:
 
     http_session: aiohttp.ClientSession | None = None
     clock: Clock = utc_now
+    peppol_as4: As4TransportConfig | None = None
+    """Our AP key, C1 defaults and discovery for ``peppol-as4`` (None: not configured)."""
 
 
 TransportFactory = Callable[[TransportDeps], Transport]
@@ -34,6 +40,18 @@ def http_factory(deps: TransportDeps) -> Transport:
     if deps.http_session is None:
         raise ConfigurationError("the http transport needs the app's aiohttp ClientSession")
     return HttpTransport(deps.http_session, clock=deps.clock)
+
+
+def peppol_as4_factory(deps: TransportDeps) -> Transport:
+    # Imported here: the AS4 stack (lxml, signxml, discovery) loads only when it is used.
+    from gateway.peppol.as4.transport import PeppolAs4Transport
+
+    if deps.http_session is None or deps.peppol_as4 is None:
+        raise ConfigurationError(
+            "the peppol-as4 transport needs the app's aiohttp ClientSession and an AS4 "
+            "configuration (our access-point key and certificate, discovery)"
+        )
+    return PeppolAs4Transport(deps.http_session, deps.peppol_as4, clock=deps.clock)
 
 
 def fake_factory(deps: TransportDeps) -> Transport:
@@ -63,10 +81,12 @@ class TransportRegistry:
 
 
 def default_registry(*, include_fake: bool = False) -> TransportRegistry:
-    """``http`` always; ``fake`` only on request, so a production endpoint misconfigured as
+    """``http`` and ``peppol-as4`` always (the latter fails loudly when the app gave it no
+    AS4 configuration); ``fake`` only on request, so a production endpoint misconfigured as
     ``fake`` fails loudly instead of swallowing deliveries."""
     registry = TransportRegistry()
     registry.register("http", http_factory)
+    registry.register("peppol-as4", peppol_as4_factory)
     if include_fake:
         registry.register("fake", fake_factory)
     return registry

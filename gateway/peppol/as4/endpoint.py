@@ -123,7 +123,9 @@ def as4_handler(endpoint: As4Endpoint) -> Callable[[web.Request], Awaitable[web.
             )
         except PayloadTooLarge as exc:
             _log.warning("AS4 request from %s refused: %s", _remote(request), exc.message)
-            return error_response(endpoint, ErrorReport(POLICY_NONCOMPLIANCE, exc.message), None, 413)
+            return error_response(
+                endpoint, ErrorReport(POLICY_NONCOMPLIANCE, exc.message), None, 413
+            )
         try:
             verified = await asyncio.to_thread(
                 _verify_and_sign, endpoint, inbound, request.headers.get("Content-Type", "")

@@ -3,7 +3,13 @@
 The official rules select UBL elements (`cbc:EndpointID[@schemeID]`, every `cbc:Amount`, ...);
 these functions list the model fields bound to those elements (mappings/invoice.yaml), each
 with the JSON path of the value the user wrote. Walks are plain attribute access, cached per
-run with `RuleContext.memo`, so a dozen rules share one pass.
+run with `RuleContext.memo`, so a dozen rules share one pass. Also here: the shape of the
+mapping that tells which values render as empty elements (PEPPOL-EN16931-R008), and the
+country variables of the national rules (`$supplierCountry`, `$customerCountry`).
+
+Where the binding implies a value (cac:TaxScheme/cbc:ID 'VAT', @currencyID = BT-5, the line
+object identifier's type code 130), the model cannot tell an absent XML value from the implied
+one; these helpers read the implied value, which is what the gateway writes.
 """
 
 from __future__ import annotations

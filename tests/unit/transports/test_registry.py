@@ -16,9 +16,14 @@ from gateway.transports.registry import (
 )
 
 
-def test_default_registry_has_http_and_no_fake() -> None:
-    assert default_registry().names() == ("http",)
-    assert default_registry(include_fake=True).names() == ("fake", "http")
+def test_default_registry_has_http_and_peppol_as4_and_no_fake() -> None:
+    assert default_registry().names() == ("http", "peppol-as4")
+    assert default_registry(include_fake=True).names() == ("fake", "http", "peppol-as4")
+
+
+def test_peppol_as4_needs_its_configuration() -> None:
+    with pytest.raises(ConfigurationError, match="AS4 configuration"):
+        default_registry().create("peppol-as4", TransportDeps())
 
 
 def test_http_needs_the_app_session() -> None:
@@ -34,8 +39,8 @@ async def test_http_uses_the_given_session() -> None:
 
 
 def test_unknown_transport_lists_the_known_ones() -> None:
-    with pytest.raises(ConfigurationError, match=r"'peppol-as4' is not available.*http"):
-        default_registry().create("peppol-as4", TransportDeps())
+    with pytest.raises(ConfigurationError, match=r"'as2' is not available.*http, peppol-as4"):
+        default_registry().create("as2", TransportDeps())
 
 
 def test_register_refuses_duplicates_and_bad_names() -> None:

@@ -1,4 +1,4 @@
-"""Median time of JSON <-> UBL conversion against the lxml parse + serialise floor.
+"""Median time of JSON <-> UBL conversion and validation against the lxml floor.
 
 Usage: python bench/bench_convert.py [STANDARDS_DIR] [--runs N] [--lines N]
 STANDARDS_DIR defaults to ../shared/standards next to the checkout. Documents: the Peppol
@@ -9,7 +9,10 @@ in the same run and interleaved:
   ubl->json    bytes -> xml_to_model -> model_to_json_bytes
   json->ubl    JSON bytes -> json_to_model (validation + derivation) -> model_to_xml bytes
   ubl->model, model->ubl, json->model   the parts
-Targets (DESIGN / brief): each direction within 3x of the floor.
+  own validation  bytes -> model -> own rules (EN 16931 + Peppol ids)
+  official        hardened parse + UBL XSD + CEN and Peppol Schematron (saxonche)
+Targets (issue 2): each conversion direction within 3x of the floor; own-rules validation
+at least 10x faster than the official Schematron.
 
 Times are CPU time of this thread (time.thread_time), medians of interleaved runs: on a
 shared machine wall-clock time mostly measures the other processes.
@@ -34,6 +37,12 @@ from gateway.documents.convert import (
     model_to_xml,
     xml_to_model,
 )
+from gateway.documents.registry import DocumentType
+from gateway.findings import Finding
+from gateway.validation.artefacts import Artefacts
+from gateway.validation.official import OfficialValidator
+from gateway.validation.rules.registry import own_rule_sets, run_rules
+from gateway.xml.parser import parse_xml
 
 BASE = "peppol-bis-billing-3/examples/base-example.xml"
 
@@ -54,7 +63,8 @@ def large_invoice(base: bytes, lines: int) -> bytes:
     return model_to_xml(big, doc_type)
 
 
-def cases(xml: bytes) -> dict[str, Callable[[], Any]]:
+def cases(xml: bytes, official: OfficialValidator | None = None
+          ) -> dict[str, Callable[[], Any]]:
     doc_type, model, _ = xml_to_model(xml)
     json_bytes = json.dumps(model_to_json(model)).encode()
 
@@ -69,7 +79,13 @@ def cases(xml: bytes) -> dict[str, Callable[[], Any]]:
         built, _ = json_to_model(json_bytes, doc_type)
         return model_to_xml(built, doc_type)
 
-    return {
+    rule_sets = own_rule_sets(doc_type.rule_sets)
+
+    def own_validation() -> list[Finding]:
+        _, parsed, findings = xml_to_model(xml, doc_type)
+        return findings + run_rules(parsed, doc_type.key, rule_sets)
+
+    measured: dict[str, Callable[[], Any]] = {
         "floor (lxml parse+serialise)": floor,
         "ubl->json": ubl_to_json,
         "json->ubl": json_to_ubl,
@@ -77,7 +93,18 @@ def cases(xml: bytes) -> dict[str, Callable[[], Any]]:
         "  model->ubl": lambda: model_to_xml(model, doc_type),
         "  json->model": lambda: json_to_model(json_bytes, doc_type),
         "  model->json bytes": lambda: model_to_json_bytes(model),
+        "own validation (bytes->findings)": own_validation,
+        "  own rules on the model": lambda: run_rules(model, doc_type.key, rule_sets),
     }
+    if official is not None:
+        measured["official (parse+XSD+Schematron)"] = lambda: _official(official, xml, doc_type)
+        measured["  official Schematron only"] = lambda: official.check_schematron(
+            xml, doc_type.rule_sets)
+    return measured
+
+
+def _official(official: OfficialValidator, xml: bytes, doc_type: DocumentType) -> list[Finding]:
+    return official.validate(xml, parse_xml(xml), doc_type)
 
 
 def measure(functions: dict[str, Callable[[], Any]], runs: int) -> dict[str, float]:
@@ -96,7 +123,11 @@ def report(title: str, size: int, medians: dict[str, float]) -> None:
     floor = medians["floor (lxml parse+serialise)"]
     print(f"\n{title} ({size / 1024:.1f} KB)")
     for name, value in medians.items():
-        print(f"  {name:30s} {value * 1000:9.3f} ms  {value / floor:6.2f}x floor")
+        print(f"  {name:34s} {value * 1000:9.3f} ms  {value / floor:6.2f}x floor")
+    official = medians.get("official (parse+XSD+Schematron)")
+    if official is not None:
+        own = medians["own validation (bytes->findings)"]
+        print(f"  official / own validation: {official / own:.1f}x")
 
 
 def main() -> None:
@@ -105,13 +136,16 @@ def main() -> None:
     parser.add_argument("standards", nargs="?", type=Path, default=default)
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--lines", type=int, default=500)
+    parser.add_argument("--no-official", action="store_true",
+                        help="skip the official layers (no saxonche compile)")
     args = parser.parse_args()
 
+    official = None if args.no_official else OfficialValidator(Artefacts(args.standards))
     base = (args.standards / BASE).read_bytes()
-    report(BASE, len(base), measure(cases(base), args.runs))
+    report(BASE, len(base), measure(cases(base, official), args.runs))
     big = large_invoice(base, args.lines)
     report(f"generated invoice, {args.lines} lines", len(big),
-           measure(cases(big), max(10, args.runs // 20)))
+           measure(cases(big, official), max(10, args.runs // 20)))
 
 
 if __name__ == "__main__":
