@@ -317,9 +317,9 @@ def test_csv_profile_with_decimal_comma_and_debit_credit_columns() -> None:
         "currency_column": None, "default_currency": "EUR", "text_columns": ["Verwendungszweck"],
         "name_column": "Auftraggeber", "account_column": "IBAN", "skip_rows": 1,
         "original_amount_column": None})
-    data = ("Kontoauszug 2025\nBuchungstag;Verwendungszweck;Auftraggeber;IBAN;Soll;Haben\n"
-            "02.06.2025;RE INV-2025-0004711;Mueller GmbH;DE89370400440532013000;;1.234,56\n"
-            "03.06.2025;Miete;Vermieter;DE02120300000000202051;800,00;\n").encode()
+    data = (b"Kontoauszug 2025\nBuchungstag;Verwendungszweck;Auftraggeber;IBAN;Soll;Haben\n"
+            b"02.06.2025;RE INV-2025-0004711;Mueller GmbH;DE89370400440532013000;;1.234,56\n"
+            b"03.06.2025;Miete;Vermieter;DE02120300000000202051;800,00;\n")
     credit, debit = csv_bank.parse(data, profile)
     assert (credit.amount, credit.credit_debit.value, credit.currency) == (
         Decimal("1234.56"), "CRDT", "EUR")

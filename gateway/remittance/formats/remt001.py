@@ -8,12 +8,22 @@ A message without any `RmtInf` carries no remittance and is refused (the element
 
 from __future__ import annotations
 
+from lxml import etree
+
 from gateway.errors import InputError
-from gateway.remittance.formats._xml import amount, date_of, find, first_text, kids, local, path_of, text
+from gateway.remittance.formats._xml import (
+    amount,
+    date_of,
+    find,
+    first_text,
+    kids,
+    local,
+    path_of,
+    text,
+)
 from gateway.remittance.formats.camt import structured_remittance
 from gateway.remittance.model import LineKind, Party, RemittanceLine, SourceLocation
 from gateway.xml.parser import parse_xml
-from lxml import etree
 
 
 def parse(data: bytes) -> list[RemittanceLine]:

@@ -15,7 +15,16 @@ from decimal import Decimal
 from lxml import etree
 
 from gateway.errors import InputError
-from gateway.remittance.formats._xml import amount, date_of, find, first_text, kids, local, path_of, text
+from gateway.remittance.formats._xml import (
+    amount,
+    date_of,
+    find,
+    first_text,
+    kids,
+    local,
+    path_of,
+    text,
+)
 from gateway.remittance.model import (
     DocumentAmounts,
     LineKind,

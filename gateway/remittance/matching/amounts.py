@@ -152,11 +152,11 @@ def _same_currency(ledger: Ledger, items: Sequence[int], gross: int, paid: int,
             deduction = ResidualMinor(ResidualKind.DEDUCTION, rest, currency, note=note)
             return Reconciliation(Fit.DEDUCTION, full,
                                   (*_discount_residuals(ledger, taken, earned), deduction))
-    for rest, taken, earned in rests:
-        if 0 < rest <= fee_cap:
-            fee = ResidualMinor(ResidualKind.BANK_FEE, rest, currency)
-            return Reconciliation(Fit.FEE, full,
-                                  (*_discount_residuals(ledger, taken, earned), fee))
+    fees = [option for option in rests if 0 < option[0] <= fee_cap]
+    if fees:  # the smallest fee: take every discount the amounts allow
+        rest, taken, earned = min(fees, key=lambda option: option[0])
+        fee = ResidualMinor(ResidualKind.BANK_FEE, rest, currency)
+        return Reconciliation(Fit.FEE, full, (*_discount_residuals(ledger, taken, earned), fee))
     return _underpaid(ledger, items, paid, currency)
 
 

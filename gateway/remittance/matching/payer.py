@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from gateway.remittance.matching.ledger import Customer, Ledger
 from gateway.remittance.model import Party
 
 LEGAL_FORMS = frozenset(
-    "GMBH MBH GESELLSCHAFT AG KG KGAA CO EK E K OHG UG GBR EV EG SE BV B V NV N BVBA SPRL SRL S R"
-    " L SA A SAS SARL SPA P LTD LIMITED PLC LLP INC INCORPORATED LLC CORP CORPORATION AB OY AS"
-    " APS".split())
+    ["GMBH", "MBH", "GESELLSCHAFT", "AG", "KG", "KGAA", "CO", "COKG", "EK", "E", "K", "OHG", "UG", "GBR", "EV", "EG", "SE", "BV", "B", "V", "NV", "N", "BVBA", "SPRL", "SRL", "S", "R", "L", "SA", "A", "SAS", "SARL", "SPA", "P", "LTD", "LIMITED", "PLC", "LLP", "INC", "INCORPORATED", "LLC", "CORP", "CORPORATION", "AB", "OY", "AS", "APS"])
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 _TRANSLIT = (("UE", "U"), ("AE", "A"), ("OE", "O"), ("SS", "S"))
 MIN_PREFIX = 8
@@ -39,6 +37,7 @@ def name_key(name: str) -> str:
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     for written, plain in _TRANSLIT:
         text = text.replace(written, plain)
+    text = text.replace(".", "")  # "G.m.b.H.", "S.p.A.", "Co.KG" are written with and without
     tokens = [t for t in _NON_ALNUM.split(text) if t]
     while len(tokens) > 1 and tokens[-1] in LEGAL_FORMS:
         tokens.pop()

@@ -38,7 +38,7 @@ from gateway.remittance.matching.payer import PayerDirectory, PayerIdentity
 from gateway.remittance.matching.result import Reason
 from gateway.remittance.matching.subsets import subset_sums
 from gateway.remittance.matching.text import Mention, MentionKind
-from gateway.remittance.model import ReferredDocument, ReferenceScheme
+from gateway.remittance.model import ReferenceScheme, ReferredDocument
 from gateway.remittance.references import is_valid_rf
 
 MAX_EXACT_OPTIONS = 5

@@ -9,6 +9,8 @@ the development PKI (gateway.signing.pki).
 from __future__ import annotations
 
 import gzip
+import hashlib
+import os
 import ssl
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
@@ -24,6 +26,7 @@ from sqlalchemy import func, select
 from gateway.db.database import Database
 from gateway.db.tables.documents import Document
 from gateway.db.tables.exchanges import Acknowledgement, Exchange
+from gateway.peppol import sbdh
 from gateway.peppol.as4 import message as message_module
 from gateway.peppol.as4.endpoint import As4Endpoint, as4_handler
 from gateway.peppol.as4.errors import (
@@ -40,10 +43,17 @@ from gateway.peppol.as4.inbound import ReceiverSettings
 from gateway.peppol.as4.outbound import SenderIdentity, prepare_message
 from gateway.peppol.as4.receipt import parse_error_signal, verify_receipt
 from gateway.peppol.as4.store import StoreSink
-from gateway.peppol.as4.transport import As4TransportConfig, PeppolAs4Transport
+from gateway.peppol.as4.transport import DISCOVERY_URL, As4TransportConfig, PeppolAs4Transport
+from gateway.peppol.discovery import Discovery, DiscoveryConfig, aiohttp_fetch
 from gateway.peppol.errors import CertificateMismatch
 from gateway.peppol.identifiers import ParticipantId
+from gateway.peppol.smp_publish import (
+    PublishedEndpoint,
+    build_service_metadata,
+    sign_service_metadata,
+)
 from gateway.signing import pki
+from gateway.signing.document import DocumentSigner
 from gateway.signing.trust import SignerTrust
 from gateway.transports.base import Envelope
 from gateway.transports.endpoint import EndpointConfig
@@ -100,9 +110,6 @@ class ReceivingGateway:
             return int(await session.scalar(select(func.count()).select_from(table)) or 0)
 
 
-StartReceiver = Callable[..., "AsyncIterator[ReceivingGateway]"]
-
-
 @pytest.fixture
 async def receiver(
     database: Database, dev_pki: pki.DevPki, tmp_path: Path
@@ -116,7 +123,7 @@ async def receiver(
 
     async def start(**changes: object) -> ReceivingGateway:
         settings = ReceiverSettings(
-            keys=(dev_pki.entries["ap/POP000902"].credentials(),),
+            keys=changes.pop("keys", (dev_pki.entries["ap/POP000902"].credentials(),)),  # type: ignore[arg-type]
             check_signer=_trust_check(dev_pki),
             serves=Served(frozenset(changes.pop("served", (RECEIVER,)))),  # type: ignore[arg-type]
             max_payload_bytes=changes.pop("max_payload_bytes", 10 * 1024 * 1024),  # type: ignore[arg-type]
@@ -144,7 +151,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield client
 
 
-def _identity(dev_pki: pki.DevPki, seat: str = "POP000901", signer: pki.IssuedCertificate | None = None) -> SenderIdentity:
+def _identity(
+    dev_pki: pki.DevPki, seat: str = "POP000901", signer: pki.IssuedCertificate | None = None
+) -> SenderIdentity:
     issued = signer or dev_pki.entries[f"ap/{seat}"]
     return SenderIdentity(credentials=issued.credentials(), participant=SENDER, country_c1="BE")
 
@@ -183,10 +192,15 @@ def _body_of(invoice: bytes) -> bytes:
 
 
 async def test_invoice_is_delivered_stored_and_the_receipt_verified(
-    receiver: Callable[..., object], session: aiohttp.ClientSession, dev_pki: pki.DevPki, invoice: bytes
+    receiver: Callable[..., object],
+    session: aiohttp.ClientSession,
+    dev_pki: pki.DevPki,
+    invoice: bytes,
 ) -> None:
     gateway: ReceivingGateway = await receiver()  # type: ignore[misc]
-    receipt = await _sender(session, dev_pki).send(_envelope(invoice), _endpoint(gateway.url, dev_pki))
+    receipt = await _sender(session, dev_pki).send(
+        _envelope(invoice), _endpoint(gateway.url, dev_pki)
+    )
     assert receipt.status_code == 200
     assert receipt.transport == "peppol-as4"
     assert receipt.remote_message_id
@@ -203,7 +217,7 @@ async def test_invoice_is_delivered_stored_and_the_receipt_verified(
         document = await session_.get(Document, exchange.document_id)
         ack = (await session_.scalars(select(Acknowledgement))).one()
     assert document is not None
-    assert document.sha256 == __import__("hashlib").sha256(_body_of(invoice)).hexdigest()
+    assert document.sha256 == hashlib.sha256(_body_of(invoice)).hexdigest()
     assert (ack.kind, ack.direction, ack.status) == ("receipt", "outbound", "sent")
     assert ack.detail["from_party"] == "POP000901"
     assert ack.detail["final_recipient"] == f"iso6523-actorid-upis::{RECEIVER.value}"
@@ -211,13 +225,18 @@ async def test_invoice_is_delivered_stored_and_the_receipt_verified(
 
 
 async def test_replay_and_retry_are_answered_without_a_second_acceptance(
-    receiver: Callable[..., object], session: aiohttp.ClientSession, dev_pki: pki.DevPki, invoice: bytes
+    receiver: Callable[..., object],
+    session: aiohttp.ClientSession,
+    dev_pki: pki.DevPki,
+    invoice: bytes,
 ) -> None:
     gateway: ReceivingGateway = await receiver()  # type: ignore[misc]
     endpoint = _endpoint(gateway.url, dev_pki)
     sender = _sender(session, dev_pki)
     target = await sender.resolve(_envelope(invoice), endpoint)
-    message = prepare_message(_envelope(invoice), target=target, identity=_identity(dev_pki), now=datetime.now(UTC))
+    message = prepare_message(
+        _envelope(invoice), target=target, identity=_identity(dev_pki), now=datetime.now(UTC)
+    )
     answers = []
     for _ in range(2):  # the very same bytes twice: a replay
         async with session.post(
@@ -248,50 +267,76 @@ def _client_tls(dev_pki: pki.DevPki) -> ssl.SSLContext:
     return ssl.create_default_context(cadata=_pem(dev_pki.root))
 
 
-async def _post(session: aiohttp.ClientSession, url: str, dev_pki: pki.DevPki, content_type: str, body: bytes) -> tuple[int, bytes]:
-    async with session.post(url, data=body, headers={"Content-Type": content_type}, ssl=_client_tls(dev_pki)) as response:
+async def _post(
+    session: aiohttp.ClientSession, url: str, dev_pki: pki.DevPki, content_type: str, body: bytes
+) -> tuple[int, bytes]:
+    async with session.post(
+        url, data=body, headers={"Content-Type": content_type}, ssl=_client_tls(dev_pki)
+    ) as response:
         return response.status, await response.read()
 
 
 async def test_tampered_message_is_failed_authentication_and_not_stored(
-    receiver: Callable[..., object], session: aiohttp.ClientSession, dev_pki: pki.DevPki, invoice: bytes
+    receiver: Callable[..., object],
+    session: aiohttp.ClientSession,
+    dev_pki: pki.DevPki,
+    invoice: bytes,
 ) -> None:
     gateway: ReceivingGateway = await receiver()  # type: ignore[misc]
     sender = _sender(session, dev_pki)
     target = await sender.resolve(_envelope(invoice), _endpoint(gateway.url, dev_pki))
-    message = prepare_message(_envelope(invoice), target=target, identity=_identity(dev_pki), now=datetime.now(UTC))
+    message = prepare_message(
+        _envelope(invoice), target=target, identity=_identity(dev_pki), now=datetime.now(UTC)
+    )
     tampered = message.body.replace(b"<eb:ConversationId>0", b"<eb:ConversationId>1", 1)
     assert tampered != message.body
     status, body = await _post(session, gateway.url, dev_pki, message.content_type, tampered)
     (error,) = parse_error_signal(body)
-    assert (status, error.error_code, error.ref_to_message_in_error) == (200, FAILED_AUTHENTICATION, message.message_id)
+    assert (status, error.error_code, error.ref_to_message_in_error) == (
+        200,
+        FAILED_AUTHENTICATION,
+        message.message_id,
+    )
     assert await gateway.count(Exchange) == 0
     assert await gateway.count(Document) == 0
 
 
 async def test_zip_bomb_and_oversized_requests_are_refused(
-    receiver: Callable[..., object], session: aiohttp.ClientSession, dev_pki: pki.DevPki, invoice: bytes,
+    receiver: Callable[..., object],
+    session: aiohttp.ClientSession,
+    dev_pki: pki.DevPki,
+    invoice: bytes,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    gateway: ReceivingGateway = await receiver(max_payload_bytes=1024 * 1024, max_request_bytes=256 * 1024)  # type: ignore[misc]
+    gateway: ReceivingGateway = await receiver(
+        max_payload_bytes=1024 * 1024, max_request_bytes=256 * 1024
+    )  # type: ignore[misc]
     endpoint = _endpoint(gateway.url, dev_pki)
-    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=1)
+    bomb = gzip.compress(b"\0" * (32 * 1024 * 1024), compresslevel=9)
+    assert len(bomb) < 64 * 1024
     with monkeypatch.context() as patch:
         patch.setattr(message_module, "compress", lambda payload: bomb)
         with pytest.raises(RemoteEbmsError) as bombed:
             await _sender(session, dev_pki).send(_envelope(invoice), endpoint)
     assert (bombed.value.wire_code, bombed.value.retryable) == (DECOMPRESSION_FAILURE, False)
-    large = invoice.replace(b"<cbc:Note>", b"<cbc:Note>" + __import__("os").urandom(200_000).hex().encode(), 1)
+    noise = os.urandom(300_000).hex().encode()  # incompressible: > 256 KiB on the wire
+    large = invoice.replace(b"</Invoice>", b"<!--" + noise + b"--></Invoice>")
+    assert large != invoice
     with pytest.raises(RemoteEbmsError) as oversized:
         await _sender(session, dev_pki).send(_envelope(large), endpoint)
     assert (oversized.value.wire_code, oversized.value.retryable) == (POLICY_NONCOMPLIANCE, False)
-    assert oversized.value.receipt is not None and oversized.value.receipt.status_code == 413
+    assert oversized.value.receipt is not None
+    assert oversized.value.receipt.status_code == 413
     assert await gateway.count(Exchange) == 0
 
 
 async def test_untrusted_and_expired_signers_are_refused(
-    receiver: Callable[..., object], session: aiohttp.ClientSession, dev_pki: pki.DevPki,
-    other_pki: pki.DevPki, invoice: bytes, now: datetime,
+    receiver: Callable[..., object],
+    session: aiohttp.ClientSession,
+    dev_pki: pki.DevPki,
+    other_pki: pki.DevPki,
+    invoice: bytes,
+    now: datetime,
 ) -> None:
     gateway: ReceivingGateway = await receiver()  # type: ignore[misc]
     endpoint = _endpoint(gateway.url, dev_pki)
@@ -307,8 +352,12 @@ async def test_untrusted_and_expired_signers_are_refused(
 
 
 async def test_sender_refuses_an_expired_or_untrusted_receiver_certificate(
-    receiver: Callable[..., object], session: aiohttp.ClientSession, dev_pki: pki.DevPki,
-    other_pki: pki.DevPki, invoice: bytes, now: datetime,
+    receiver: Callable[..., object],
+    session: aiohttp.ClientSession,
+    dev_pki: pki.DevPki,
+    other_pki: pki.DevPki,
+    invoice: bytes,
+    now: datetime,
 ) -> None:
     gateway: ReceivingGateway = await receiver()  # type: ignore[misc]
     expired = pki.new_access_point_certificate(
@@ -322,7 +371,10 @@ async def test_sender_refuses_an_expired_or_untrusted_receiver_certificate(
 
 
 async def test_unserved_recipient_is_peppol_not_serviced(
-    receiver: Callable[..., object], session: aiohttp.ClientSession, dev_pki: pki.DevPki, invoice: bytes
+    receiver: Callable[..., object],
+    session: aiohttp.ClientSession,
+    dev_pki: pki.DevPki,
+    invoice: bytes,
 ) -> None:
     gateway: ReceivingGateway = await receiver(served=(ParticipantId("0088:1111111111111"),))  # type: ignore[misc]
     with pytest.raises(RemoteEbmsError) as caught:
@@ -337,18 +389,25 @@ class _BrokenSink:
 
 
 async def test_store_failure_answers_a_retryable_error(
-    receiver: Callable[..., object], session: aiohttp.ClientSession, dev_pki: pki.DevPki, invoice: bytes
+    receiver: Callable[..., object],
+    session: aiohttp.ClientSession,
+    dev_pki: pki.DevPki,
+    invoice: bytes,
 ) -> None:
     gateway: ReceivingGateway = await receiver(sink=_BrokenSink())  # type: ignore[misc]
     with pytest.raises(RemoteEbmsError) as caught:
         await _sender(session, dev_pki).send(_envelope(invoice), _endpoint(gateway.url, dev_pki))
     assert (caught.value.wire_code, caught.value.retryable) == ("EBMS:0004", True)
-    assert caught.value.receipt is not None and caught.value.receipt.status_code == 500
+    assert caught.value.receipt is not None
+    assert caught.value.receipt.status_code == 500
 
 
 async def test_untrusted_tls_server_is_refused(
-    receiver: Callable[..., object], session: aiohttp.ClientSession, dev_pki: pki.DevPki,
-    other_pki: pki.DevPki, invoice: bytes,
+    receiver: Callable[..., object],
+    session: aiohttp.ClientSession,
+    dev_pki: pki.DevPki,
+    other_pki: pki.DevPki,
+    invoice: bytes,
 ) -> None:
     gateway: ReceivingGateway = await receiver()  # type: ignore[misc]
     endpoint = _endpoint(gateway.url, dev_pki, ca_pem=_pem(other_pki.root))
@@ -356,7 +415,9 @@ async def test_untrusted_tls_server_is_refused(
         await _sender(session, dev_pki).send(_envelope(invoice), endpoint)
 
 
-async def _scripted_peer(tls_context: ssl.SSLContext, answer: Callable[[web.Request], object]) -> tuple[web.AppRunner, str]:
+async def _scripted_peer(
+    tls_context: ssl.SSLContext, answer: Callable[[web.Request], object]
+) -> tuple[web.AppRunner, str]:
     async def handle(request: web.Request) -> web.StreamResponse:
         await request.read()
         return answer(request)  # type: ignore[return-value]
@@ -382,10 +443,15 @@ def server_tls(dev_pki: pki.DevPki, tmp_path: Path) -> ssl.SSLContext:
 
 
 async def test_missing_and_foreign_receipts(
-    server_tls: ssl.SSLContext, session: aiohttp.ClientSession, dev_pki: pki.DevPki,
-    receiver: Callable[..., object], invoice: bytes,
+    server_tls: ssl.SSLContext,
+    session: aiohttp.ClientSession,
+    dev_pki: pki.DevPki,
+    receiver: Callable[..., object],
+    invoice: bytes,
 ) -> None:
-    runner, url = await _scripted_peer(server_tls, lambda request: web.Response(status=200, body=b""))
+    runner, url = await _scripted_peer(
+        server_tls, lambda request: web.Response(status=200, body=b"")
+    )
     try:
         with pytest.raises(MissingReceiptError) as missing:
             await _sender(session, dev_pki).send(_envelope(invoice), _endpoint(url, dev_pki))
@@ -393,12 +459,84 @@ async def test_missing_and_foreign_receipts(
     finally:
         await runner.cleanup()
     # A real receiver answering, but the sender expects another AP certificate as signer.
-    gateway: ReceivingGateway = await receiver()  # type: ignore[misc]
+    # It signs its receipts with another POP000902 key than the one the sender encrypted for.
     impostor = pki.new_access_point_certificate(dev_pki.ap_ca, "POP000902", now=datetime.now(UTC))
-    sink_side_keys = replace(gateway.settings, keys=(impostor.credentials(), *gateway.settings.keys))
-    impostor_gateway: ReceivingGateway = await receiver(sink=gateway.sink)  # type: ignore[misc]
-    object.__setattr__(impostor_gateway.endpoint, "receiver", sink_side_keys)
+    real = dev_pki.entries["ap/POP000902"].credentials()
+    impostor_gateway: ReceivingGateway = await receiver(keys=(impostor.credentials(), real))  # type: ignore[misc]
     with pytest.raises(InvalidReceiptError) as invalid:
-        await _sender(session, dev_pki).send(_envelope(invoice, "0190f0e1-0000-7000-8000-000000000001"), _endpoint(impostor_gateway.url, dev_pki))
+        await _sender(session, dev_pki).send(
+            _envelope(invoice, "0190f0e1-0000-7000-8000-000000000001"),
+            _endpoint(impostor_gateway.url, dev_pki),
+        )
     assert (invalid.value.wire_code, invalid.value.retryable) == ("EBMS:0302", False)
     assert "not by the receiver's SMP certificate" in invalid.value.message
+
+
+async def test_receiver_found_through_our_smp(
+    receiver: Callable[..., object],
+    session: aiohttp.ClientSession,
+    dev_pki: pki.DevPki,
+    invoice: bytes,
+    now: datetime,
+) -> None:
+    """Discovery end to end over HTTP: our signed SMP ServiceMetadata (smp_publish) names
+    gateway B's /as4 URL and AP certificate; the sender verifies it and delivers there."""
+    gateway: ReceivingGateway = await receiver()  # type: ignore[misc]
+    document = sbdh.identify(sbdh.parse_document(invoice))
+    published = sign_service_metadata(
+        build_service_metadata(
+            RECEIVER,
+            document.document_type,
+            [
+                PublishedEndpoint(
+                    process=document.process,
+                    address=gateway.url,
+                    certificate=dev_pki.entries["ap/POP000902"].certificate,
+                    activation=now - timedelta(days=1),
+                )
+            ],
+        ),
+        DocumentSigner(dev_pki.entries["smp/smp"].credentials()),
+    )
+    requested: list[str] = []
+
+    async def smp_page(request: web.Request) -> web.Response:
+        requested.append(request.path)
+        if "/services/" not in request.path:
+            return web.Response(status=404)
+        return web.Response(body=published, content_type="text/xml")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", smp_page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    smp_url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+
+    async def locate(participant: ParticipantId) -> str:
+        assert participant == RECEIVER
+        return smp_url
+
+    trust = {
+        "smp_trust": SignerTrust(
+            anchors=(dev_pki.root.certificate,),
+            intermediates=(dev_pki.entries["ca/smp-ca"].certificate,),
+        ),
+        "ap_trust": SignerTrust(
+            anchors=(dev_pki.root.certificate,), intermediates=(dev_pki.ap_ca.certificate,)
+        ),
+    }
+    discovery = Discovery(
+        locate=locate, fetch=aiohttp_fetch(session), config=DiscoveryConfig(**trust)
+    )
+    try:
+        endpoint = _endpoint(DISCOVERY_URL, dev_pki, peer_certificate_pem=None)
+        receipt = await _sender(session, dev_pki, discovery=discovery).send(
+            _envelope(invoice), endpoint
+        )
+    finally:
+        await runner.cleanup()
+    assert receipt.status_code == 200
+    assert [path for path in requested if "/services/" in path]
+    assert await gateway.count(Exchange) == 1
