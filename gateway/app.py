@@ -11,9 +11,12 @@ No globals (DESIGN.md §10, habit 9): every resource is created and closed by a
     workers       N outbox workers, M webhook dispatchers, and the inbound recovery sweep;
                   stopped gracefully (the batch in hand is recorded) on shutdown
 
-Routes: the public /openapi.json and /health on the root app, the partner API as a sub-app
-under /v1 (partner API keys), the admin API as a sub-app under /admin/v1 (admin key). Several
-apps can run in one process (tests, demos): nothing is shared between them.
+Routes: the public /openapi.json, /healthz, /readyz, /health and /metrics on the root app, the
+partner API as a sub-app under /v1 (partner API keys, rate-limited per key), the admin API as
+a sub-app under /admin/v1 (admin key), the admin web UI under /ui (gateway.admin). Every
+request is rate-limited per source address and every response carries the hardening headers
+(gateway.observability). Several apps can run in one process (tests, demos): nothing is
+shared between them, metrics registries included.
 
     app = create_app(Settings.from_env())
     web.run_app(app, host=..., port=...)              # or: runner = await start(app, host, port)
@@ -27,24 +30,31 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Callable
+import ssl
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from gateway.admin.app import UI_PREFIX, create_ui_app
 from gateway.api import APIS, keys
 from gateway.api.auth import admin_auth, partner_auth
+from gateway.api.limits import limit_by_address, limit_by_partner_key
 from gateway.api.middlewares import problems, request_id
 from gateway.api.openapi import build_openapi
 from gateway.api.public import OPENAPI_DOCUMENT
 from gateway.api.spec import Api
 from gateway.db.database import Database
-from gateway.db.migrations import upgrade_async
+from gateway.db.migrations import head_revision, upgrade_async
+from gateway.errors import ConfigurationError
 from gateway.exchange.analysis import DocumentAnalyzer
 from gateway.exchange.inbound import InboundPipeline
 from gateway.exchange.worker import OutboxWorker, WorkerConfig
+from gateway.observability.metrics import GatewayMetrics, server_certificate_expiry
+from gateway.observability.ratelimit import TokenBucketLimiter
+from gateway.observability.secure_headers import secure_headers_hook
 from gateway.settings import Settings
 from gateway.transports.base import utc_now
 from gateway.transports.http import new_client_session
@@ -91,9 +101,19 @@ class AppOptions:
 def create_app(settings: Settings, options: AppOptions | None = None) -> web.Application:
     options = options or AppOptions()
     app = web.Application(
-        middlewares=[request_id, problems], client_max_size=settings.max_document_bytes
+        middlewares=[request_id, problems, limit_by_address],
+        client_max_size=settings.max_document_bytes,
     )
     app[keys.SETTINGS] = settings
+    app[keys.METRICS] = GatewayMetrics()
+    app[keys.SCHEMA_HEAD] = head_revision()
+    app[keys.SERVER_CERT_NOT_AFTER] = _server_cert_not_after(settings)
+    app[keys.ADDRESS_LIMITER] = TokenBucketLimiter(settings.rate_limit_address_per_second,
+                                                   settings.rate_limit_address_burst)
+    app[keys.PARTNER_LIMITER] = TokenBucketLimiter(settings.rate_limit_partner_per_second,
+                                                   settings.rate_limit_partner_burst)
+    app[keys.WORKER_TASKS] = []
+    app.on_response_prepare.append(secure_headers_hook(settings))
     app[keys.OPTIONS] = options
     app[keys.OUTBOX_WAKEUP] = asyncio.Event()
     app[keys.WEBHOOK_WAKEUP] = asyncio.Event()
@@ -104,13 +124,23 @@ def create_app(settings: Settings, options: AppOptions | None = None) -> web.App
                             _recovery])
     public, partner, admin = APIS
     _add_routes(app, public)
-    app.add_subapp(partner.prefix, _sub_app(partner, partner_auth))
-    app.add_subapp(admin.prefix, _sub_app(admin, admin_auth))
+    app.add_subapp(partner.prefix, _sub_app(partner, (partner_auth, limit_by_partner_key)))
+    app.add_subapp(admin.prefix, _sub_app(admin, (admin_auth,)))
+    app.add_subapp(UI_PREFIX, create_ui_app())
     return app
 
 
-def _sub_app(api: Api, auth: Middleware) -> web.Application:
-    sub = web.Application(middlewares=[auth])
+def _server_cert_not_after(settings: Settings) -> datetime | None:
+    try:
+        return server_certificate_expiry(settings.tls_cert_file)
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"setting 'tls_cert_file': {settings.tls_cert_file} is not a "
+                                 f"readable PEM certificate: {exc}",
+                                 code="invalid-setting") from None
+
+
+def _sub_app(api: Api, middlewares: Sequence[Middleware]) -> web.Application:
+    sub = web.Application(middlewares=list(middlewares))
     _add_routes(sub, api)
     return sub
 
@@ -143,7 +173,7 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 async def _analyzer(app: web.Application) -> AsyncIterator[None]:
     validator = app[keys.OPTIONS].validator or Validator(settings=app[keys.SETTINGS])
-    app[keys.ANALYZER] = DocumentAnalyzer(validator)
+    app[keys.ANALYZER] = DocumentAnalyzer(validator, metrics=app[keys.METRICS])
     yield
 
 
@@ -162,14 +192,14 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         OutboxWorker(app[keys.DATABASE], app[keys.TRANSPORTS],
                      worker_id=f"{options.instance_id}/outbox-{n}", config=options.worker,
                      wakeup=app[keys.OUTBOX_WAKEUP], events_wakeup=app[keys.WEBHOOK_WAKEUP],
-                     clock=options.clock)
+                     clock=options.clock, metrics=app[keys.METRICS])
         for n in range(count)
     ]
     dispatchers = [
         WebhookDispatcher(app[keys.DATABASE], app[keys.TRANSPORTS],
                           worker_id=f"{options.instance_id}/webhooks-{n}",
                           config=options.dispatcher, wakeup=app[keys.WEBHOOK_WAKEUP],
-                          clock=options.clock)
+                          clock=options.clock, metrics=app[keys.METRICS])
         for n in range(options.webhook_workers)
     ]
     app[keys.OUTBOX_WORKERS].extend(outbox)
@@ -177,6 +207,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     stop = asyncio.Event()
     tasks = [asyncio.create_task(w.run(stop), name=w.worker_id) for w in outbox]
     tasks += [asyncio.create_task(d.run(stop), name=d.worker_id) for d in dispatchers]
+    app[keys.WORKER_TASKS].extend(tasks)
     yield
     await _stop(stop, tasks)
 
@@ -217,12 +248,14 @@ async def _recovery(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
-async def start(app: web.Application, *, host: str, port: int) -> web.AppRunner:
+async def start(app: web.Application, *, host: str, port: int,
+                ssl_context: ssl.SSLContext | None = None) -> web.AppRunner:
     """Serve `app` in the running event loop (several apps may run side by side); stop it
-    with ``await runner.cleanup()``. Port 0 picks a free port: see `bound_port`."""
+    with ``await runner.cleanup()``. Port 0 picks a free port: see `bound_port`. With
+    `ssl_context` (gateway.server_tls.server_ssl_context) it serves HTTPS."""
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
     await site.start()
     return runner
 

@@ -1,17 +1,40 @@
-"""Frozen settings read from the environment. No module-level state: callers pass Settings on."""
+"""Frozen settings: defaults, then a TOML configuration file, then the environment.
+
+No module-level state: callers pass Settings on. Every setting has one name, used as the key
+of the configuration file (flat, top level) and, upper-cased with the ``GATEWAY_`` prefix, as
+its environment variable::
+
+    port = 8443                      # gateway.toml
+    GATEWAY_PORT=9443                # environment: wins over the file
+
+`Settings.load()` reads the file named by ``GATEWAY_CONFIG`` (or the path given), applies
+the environment and validates the result; every error names the key and where it came from.
+`Settings.from_env()` is the same without a file. See docs/operations.md.
+"""
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+import tomllib
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from types import UnionType
+from typing import Any
 
 import platformdirs
 
 from gateway.errors import ConfigurationError
 
 ENV_PREFIX = "GATEWAY_"
+CONFIG_ENV = ENV_PREFIX + "CONFIG"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("json", "text")
+SECRET_KEYS = frozenset({"admin_token", "metrics_token"})
+"""Settings whose value is never shown (`gateway config show`, logs)."""
 
 
 def default_data_dir() -> Path:
@@ -29,10 +52,28 @@ class Settings:
     workers: int = 2
     public_url: str | None = None
     admin_token: str | None = None
+    metrics_token: str | None = None
+    """When set, GET /metrics needs it as a bearer token; None: /metrics is open (keep it
+    on an internal network)."""
     log_level: str = "INFO"
+    log_format: str | None = None
+    """json or text; None: text on a terminal, json otherwise."""
     worker_lease_seconds: float = 300.0
     """How long an outbox worker holds a claimed exchange; after that (its process died)
     another worker takes it over and sends it again with the same message id."""
+    rate_limit_partner_per_second: float = 50.0
+    """Sustained requests per second per partner API key (0: no limit); per process."""
+    rate_limit_partner_burst: int = 200
+    rate_limit_address_per_second: float = 100.0
+    """Sustained requests per second per source address (0: no limit); per process."""
+    rate_limit_address_burst: int = 400
+    tls_cert_file: Path | None = None
+    """PEM certificate chain of the server; with tls_key_file, `gateway serve` speaks HTTPS
+    (TLS 1.2 minimum)."""
+    tls_key_file: Path | None = None
+    hsts_max_age: int = 31_536_000
+    """Strict-Transport-Security max-age (seconds) sent when the service is reached over
+    HTTPS (TLS on, or an https public_url); 0: no HSTS header."""
 
     @property
     def effective_database_url(self) -> str:
@@ -43,6 +84,14 @@ class Settings:
     @property
     def installed_artefacts_dir(self) -> Path:
         return self.data_dir / "artefacts"
+
+    @property
+    def tls_enabled(self) -> bool:
+        return self.tls_cert_file is not None and self.tls_key_file is not None
+
+    @property
+    def served_over_https(self) -> bool:
+        return self.tls_enabled or (self.public_url or "").lower().startswith("https://")
 
     def resolved_artefacts_dir(self) -> Path | None:
         """The explicit artefacts dir, else the installed copy if present, else None."""
@@ -56,27 +105,182 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Defaults overridden by ``GATEWAY_*`` variables (no configuration file)."""
+        values = _env_values(os.environ if env is None else env)
+        return cls(**values).validated()
+
+    @classmethod
+    def load(
+        cls, config_path: Path | str | None = None, env: Mapping[str, str] | None = None
+    ) -> Settings:
+        """Defaults < the TOML file (`config_path`, else ``GATEWAY_CONFIG``) < ``GATEWAY_*``."""
         source = os.environ if env is None else env
+        path = config_path or source.get(CONFIG_ENV) or None
+        values = read_config_file(Path(path)) if path else {}
+        values |= _env_values(source)
+        return cls(**values).validated()
 
-        def get(name: str) -> str | None:
-            value = source.get(ENV_PREFIX + name)
-            return value if value else None
+    def validated(self) -> Settings:
+        """This object if every value is in range; else ConfigurationError naming the key."""
+        for problem in _range_problems(self):
+            raise ConfigurationError(problem, code="invalid-setting")
+        return self
 
-        base = cls()
-        try:
-            return cls(
-                data_dir=Path(get("DATA_DIR") or base.data_dir),
-                database_url=get("DATABASE_URL"),
-                artefacts_dir=Path(p) if (p := get("ARTEFACTS_DIR")) else None,
-                max_document_bytes=int(get("MAX_DOCUMENT_BYTES") or base.max_document_bytes),
-                host=get("HOST") or base.host,
-                port=int(get("PORT") or base.port),
-                workers=int(get("WORKERS") or base.workers),
-                public_url=get("PUBLIC_URL"),
-                admin_token=get("ADMIN_TOKEN"),
-                log_level=get("LOG_LEVEL") or base.log_level,
-                worker_lease_seconds=float(get("WORKER_LEASE_SECONDS")
-                                           or base.worker_lease_seconds),
-            )
-        except ValueError as exc:
-            raise ConfigurationError(f"invalid {ENV_PREFIX}* setting: {exc}") from None
+    def public_view(self) -> dict[str, Any]:
+        """Every setting as plain data, secrets masked (the database password too)."""
+        view: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name in SECRET_KEYS and value:
+                value = "********"
+            elif item.name == "database_url" and value:
+                value = _masked_url(value)
+            view[item.name] = str(value) if isinstance(value, Path) else value
+        view["effective_database_url"] = _masked_url(self.effective_database_url)
+        return view
+
+
+def setting_names() -> tuple[str, ...]:
+    return tuple(item.name for item in fields(Settings))
+
+
+def env_name(key: str) -> str:
+    return ENV_PREFIX + key.upper()
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The settings of a TOML file, converted and type-checked; unknown keys are errors."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigurationError(f"configuration file {path} does not exist "
+                                 f"({CONFIG_ENV})", code="invalid-setting") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"configuration file {path} cannot be read: {exc}",
+                                 code="invalid-setting") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"configuration file {path} is not valid TOML: {exc}",
+                                 code="invalid-setting") from None
+    known = setting_names()
+    values: dict[str, Any] = {}
+    for key, raw in data.items():
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+            raise ConfigurationError(f"{path}: unknown key {key!r} ({hint})",
+                                     code="invalid-setting")
+        values[key] = _convert(key, raw, f"{path}: key {key!r}", from_text=False)
+    return values
+
+
+def _env_values(source: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in setting_names():
+        raw = source.get(env_name(key))
+        if raw:  # an empty variable counts as unset
+            values[key] = _convert(key, raw, env_name(key), from_text=True)
+    return values
+
+
+def _field_type(key: str) -> tuple[type, bool]:
+    """The value type of a setting and whether it may be None."""
+    hint = typing.get_type_hints(Settings)[key]
+    if isinstance(hint, UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return args[0], True
+    return hint, False
+
+
+def _convert(key: str, raw: object, where: str, *, from_text: bool) -> Any:
+    kind, optional = _field_type(key)
+    if optional and not from_text and raw == "":
+        return None
+    converter = _CONVERTERS[kind]
+    try:
+        return converter(raw, from_text)
+    except (TypeError, ValueError):
+        raise ConfigurationError(
+            f"{where}: expected {_KIND_NAMES[kind]}, got {raw!r}", code="invalid-setting"
+        ) from None
+
+
+def _to_int(raw: object, from_text: bool) -> int:
+    if from_text and isinstance(raw, str):
+        return int(raw.strip())
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise TypeError
+    return raw
+
+
+def _to_float(raw: object, from_text: bool) -> float:
+    if from_text and isinstance(raw, str):
+        value = float(raw.strip())
+    elif isinstance(raw, int | float) and not isinstance(raw, bool):
+        value = float(raw)
+    else:
+        raise TypeError
+    if not math.isfinite(value):
+        raise ValueError
+    return value
+
+
+def _to_str(raw: object, from_text: bool) -> str:
+    if not isinstance(raw, str):
+        raise TypeError
+    return raw
+
+
+def _to_path(raw: object, from_text: bool) -> Path:
+    return Path(_to_str(raw, from_text)).expanduser()
+
+
+_CONVERTERS: dict[type, Callable[[object, bool], Any]] = {
+    int: _to_int, float: _to_float, str: _to_str, Path: _to_path,
+}
+_KIND_NAMES = {int: "an integer", float: "a number", str: "a string", Path: "a path (string)"}
+
+
+def _range_problems(settings: Settings) -> list[str]:
+    problems: list[str] = []
+
+    def check(ok: bool, key: str, rule: str) -> None:
+        if not ok:
+            problems.append(f"setting {key!r} ({env_name(key)}) {rule}; "
+                            f"got {getattr(settings, key)!r}")
+
+    check(0 <= settings.port <= 65535, "port", "must be between 0 and 65535")
+    check(settings.workers >= 0, "workers", "must be 0 or more")
+    check(settings.max_document_bytes > 0, "max_document_bytes", "must be positive")
+    check(settings.worker_lease_seconds > 0, "worker_lease_seconds", "must be positive")
+    check(settings.log_level.upper() in LOG_LEVELS, "log_level",
+          f"must be one of {', '.join(LOG_LEVELS)}")
+    check(settings.log_format is None or settings.log_format in LOG_FORMATS, "log_format",
+          f"must be one of {', '.join(LOG_FORMATS)}")
+    for scope in ("partner", "address"):
+        check(getattr(settings, f"rate_limit_{scope}_per_second") >= 0,
+              f"rate_limit_{scope}_per_second", "must be 0 (no limit) or more")
+        check(getattr(settings, f"rate_limit_{scope}_burst") >= 1,
+              f"rate_limit_{scope}_burst", "must be at least 1")
+    check(settings.hsts_max_age >= 0, "hsts_max_age", "must be 0 or more")
+    problems += _tls_problems(settings)
+    return problems
+
+
+def _tls_problems(settings: Settings) -> list[str]:
+    cert, key = settings.tls_cert_file, settings.tls_key_file
+    if (cert is None) != (key is None):
+        missing = "tls_key_file" if key is None else "tls_cert_file"
+        return [f"setting {missing!r} ({env_name(missing)}) is required when the other TLS "
+                "file is set"]
+    return [f"setting {name!r} ({env_name(name)}): file {path} does not exist"
+            for name, path in (("tls_cert_file", cert), ("tls_key_file", key))
+            if path is not None and not path.is_file()]
+
+
+def _masked_url(url: str) -> str:
+    from gateway.db.engine import redacted  # imported late: it loads SQLAlchemy
+
+    try:
+        return redacted(url)
+    except Exception:
+        return "<unparseable URL>"

@@ -7,12 +7,15 @@ through ``request.config_dict[KEY]``, which also works inside the partner and ad
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
 
 from gateway.db.database import Database
+from gateway.observability.metrics import GatewayMetrics
+from gateway.observability.ratelimit import TokenBucketLimiter
 from gateway.settings import Settings
 from gateway.transports.registry import TransportSet
 
@@ -34,6 +37,14 @@ OUTBOX_WAKEUP = web.AppKey("outbox_wakeup", asyncio.Event)
 WEBHOOK_WAKEUP = web.AppKey("webhook_wakeup", asyncio.Event)
 OUTBOX_WORKERS: web.AppKey[list[OutboxWorker]] = web.AppKey("outbox_workers")
 WEBHOOK_DISPATCHERS: web.AppKey[list[WebhookDispatcher]] = web.AppKey("webhook_dispatchers")
+WORKER_TASKS: web.AppKey[list[asyncio.Task[None]]] = web.AppKey("worker_tasks")
+"""The running outbox worker and webhook dispatcher tasks (the readiness check watches them)."""
+METRICS = web.AppKey("metrics", GatewayMetrics)
+SCHEMA_HEAD = web.AppKey("schema_head", str)
+"""The migration revision this code needs (readiness compares the database with it)."""
+SERVER_CERT_NOT_AFTER: web.AppKey[datetime | None] = web.AppKey("server_cert_not_after")
+ADDRESS_LIMITER = web.AppKey("address_limiter", TokenBucketLimiter)
+PARTNER_LIMITER = web.AppKey("partner_limiter", TokenBucketLimiter)
 
 PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal")
 """The partner (and API key) a partner-API request is authenticated as."""

@@ -1,7 +1,8 @@
 """Root middlewares: request id, and every error as application/problem+json.
 
 Order (outermost first): `request_id` gives each request an id (the caller's X-Request-Id
-when it is a safe token, else a new one) echoed in the response; `problems` turns
+when it is a safe token, else a new one) echoed in the response and bound to the log context
+(gateway.observability.context); `problems` turns
 GatewayError (with its findings), aiohttp's HTTP errors (404 no route, 405, 413 body too large)
 and any unexpected exception into a problem document. An unexpected exception is logged with
 its traceback and answered 500 with the request id only: no internals leak.
@@ -19,6 +20,7 @@ from gateway.api.problem import error_response, problem_body, problem_response
 from gateway.api.spec import Handler
 from gateway.db.base import new_id
 from gateway.errors import GatewayError
+from gateway.observability.context import EXCHANGE_ID, REQUEST_ID, bound
 
 _log = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -38,7 +40,8 @@ async def request_id(request: web.Request, handler: Handler) -> web.StreamRespon
     given = request.headers.get(REQUEST_ID_HEADER, "")
     rid = given if _SAFE_REQUEST_ID.fullmatch(given) else new_id()
     request[keys.REQUEST_ID] = rid
-    response = await handler(request)
+    with bound(REQUEST_ID, rid), bound(EXCHANGE_ID, None):  # on every log line of the request
+        response = await handler(request)
     response.headers[REQUEST_ID_HEADER] = rid
     return response
 

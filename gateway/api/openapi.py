@@ -96,7 +96,7 @@ def _query(param: Param) -> dict[str, Any]:
 def error_statuses(api: Api, operation: Operation) -> list[int]:
     statuses = set(operation.errors) | {500}
     if api.security:
-        statuses.add(401)
+        statuses |= {401, 429}  # 429: the rate limits (gateway.api.limits)
     if operation.body is not None:
         statuses |= {400, 413, 415}
     return sorted(s for s in statuses if s not in operation.replies)
@@ -123,10 +123,15 @@ def _reply(reply: Reply) -> dict[str, Any]:
 
 def _problem_responses(apis: Sequence[Api]) -> dict[str, Any]:
     statuses = {s for api in apis for op in api.operations for s in error_statuses(api, op)}
-    return {
+    responses: dict[str, Any] = {
         f"Problem{status}": {
             "description": f"{status_title(status)} (problem details)",
             "content": {PROBLEM_CONTENT_TYPE: {"schema": ref("Problem")}},
         }
         for status in sorted(statuses)
     }
+    if "Problem429" in responses:
+        responses["Problem429"]["headers"] = {"Retry-After": {
+            "description": "Seconds until a request will be accepted again.",
+            "schema": {"type": "integer", "minimum": 1}}}
+    return responses

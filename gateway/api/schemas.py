@@ -157,8 +157,11 @@ AUDIT_VERIFICATION = obj({
     "reason": STR_OR_NULL,
 })
 
+CHECKS = {"type": "object", "description": "Readiness checks by name (database, migrations, "
+          "workers, artefacts).", "additionalProperties": obj({"ok": BOOL, "detail": STR})}
 HEALTH = obj({"status": STR, "version": STR, "database": STR, "artefacts_version": STR_OR_NULL,
-              "outbox_workers": INT, "webhook_workers": INT})
+              "outbox_workers": INT, "webhook_workers": INT, "checks": CHECKS})
+LIVENESS = obj({"status": {"const": "alive"}, "version": STR})
 
 # --- request bodies -------------------------------------------------------------------------
 
@@ -228,6 +231,7 @@ COMPONENTS: dict[str, Any] = {
     "WebhookDelivery": DELIVERY,
     "AuditVerification": AUDIT_VERIFICATION,
     "Health": HEALTH,
+    "Liveness": LIVENESS,
     "PartnerCreate": PARTNER_CREATE,
     "PartnerUpdate": PARTNER_UPDATE,
     "IdentifierCreate": IDENTIFIER_CREATE,

@@ -25,7 +25,9 @@ COMMAND_MODULES: dict[str, str] = {
     "remittance": "gateway.cli.remittance",
     "certs": "gateway.cli.certs",
     "serve": "gateway.cli.serve",
+    "config": "gateway.cli.config",
     "demo": "gateway.cli.demo",
+    "admin": "gateway.cli.admin",
 }
 
 

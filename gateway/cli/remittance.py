@@ -13,6 +13,7 @@ Exit code 2 with a one-line message for unreadable input.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -57,6 +58,9 @@ def match_command(customers: Path, invoices: Path, payments: Path, advices: Path
     """Match payments to open invoices and write one prediction line per payment."""
     with reported_errors():
         started = time.perf_counter()
+        # Millions of long-lived objects: without this the cyclic collector rescans them all
+        # again and again while they are built (quadratic), and later while matching.
+        gc.disable()
         config = MatchConfig()
         if auto_threshold is not None:
             config = replace(config, auto_threshold=auto_threshold)
@@ -64,6 +68,8 @@ def match_command(customers: Path, invoices: Path, payments: Path, advices: Path
                         jsonl.read_jsonl(customers, jsonl.customer_from_row))
         lines = list(jsonl.read_jsonl(payments, jsonl.payment_from_row))
         advice_lines = list(jsonl.read_jsonl(advices, jsonl.advice_from_row)) if advices else []
+        gc.freeze()
+        gc.enable()
         loaded = time.perf_counter()
         rates = FxRates.implied(lines, _parse_rates(fx_rates))
         matcher = Matcher(ledger, config=config, advices=advice_lines, fx_rates=rates,

@@ -104,7 +104,7 @@ class GatewayProcess:
         self._log_file.write(f"--- start {self.starts + 1}: {' '.join(self.command())}\n"
                              .encode())
         self._log_file.flush()
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        self.process = subprocess.Popen(
             self.command(), env=environment, stdin=subprocess.DEVNULL,
             stdout=self._log_file, stderr=subprocess.STDOUT,
         )

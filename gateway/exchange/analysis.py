@@ -34,6 +34,7 @@ from gateway.documents.registry import DocumentType
 from gateway.errors import DocumentInvalid, GatewayError, InputError, UnsupportedDocumentError
 from gateway.findings import Finding, Layer, Report, Severity
 from gateway.jsonio import load_json
+from gateway.observability.metrics import GatewayMetrics
 from gateway.validation.pipeline import Validator, sniff_type
 from gateway.validation.rules.registry import own_rule_sets, run_rules
 from gateway.xml.parser import parse_xml
@@ -104,8 +105,10 @@ class Analysis:
 class DocumentAnalyzer:
     """Sniffs, validates and parses documents with one shared `Validator`."""
 
-    def __init__(self, validator: Validator) -> None:
+    def __init__(self, validator: Validator, *, metrics: GatewayMetrics | None = None) -> None:
+        """`metrics`: where latencies and document counts go (None: a private registry)."""
         self.validator = validator
+        self.metrics = metrics or GatewayMetrics()
 
     @property
     def max_bytes(self) -> int:
@@ -149,10 +152,12 @@ class DocumentAnalyzer:
                 f"{doc_type.key!r} (root element and CustomizationID)",
                 code="document-type-mismatch",
             )
-        report = self.validator.validate_xml(raw, doc_type=doc_type)
+        with self.metrics.validation_timer(doc_type.key):
+            report = self.validator.validate_xml(raw, doc_type=doc_type)
         analysis = Analysis(XML_MEDIA_TYPE, report, document_type=doc_type.key, xml=raw)
         if report.valid:
-            _, model, model_findings = element_to_model(root, doc_type)
+            with self.metrics.conversion_timer("ubl_to_canonical", doc_type.key):
+                _, model, model_findings = element_to_model(root, doc_type)
             self._model_and_rules(analysis, model, model_findings, doc_type)
         return analysis
 
@@ -161,9 +166,11 @@ class DocumentAnalyzer:
         if not isinstance(document, dict):
             raise InputError("a JSON document must be a JSON object")
         doc_type, fields = split_json_document(document, declared_type)
-        model, derived = json_to_model(fields, doc_type)
-        xml = model_to_xml(model, doc_type)
-        report = self.validator.validate_xml(xml, doc_type=doc_type)
+        with self.metrics.conversion_timer("json_to_ubl", doc_type.key):
+            model, derived = json_to_model(fields, doc_type)
+            xml = model_to_xml(model, doc_type)
+        with self.metrics.validation_timer(doc_type.key):
+            report = self.validator.validate_xml(xml, doc_type=doc_type)
         report.findings[:0] = derived  # the derivation notes first, as they happened first
         analysis = Analysis(JSON_MEDIA_TYPE, report, document_type=doc_type.key, xml=xml)
         if report.valid:

@@ -10,7 +10,12 @@ Settings (a JSON object; every key optional)::
      "bearer_token_ref": "env:NAME" | "file:/path",
      "extra_headers": {"X-Partner-Account": "42"},
      "connect_timeout": 10, "timeout": 60, "max_receipt_bytes": 1048576,
-     "allow_plain_http": false}
+     "allow_plain_http": false,
+     "peer_certificate_pem": "<PEM or path>"}
+
+``peer_certificate_pem`` is the receiving access point's certificate for a ``peppol-as4``
+endpoint with a static URL; a ``peppol-as4`` endpoint without a URL is found through SML/SMP
+(gateway.peppol.as4.transport.DISCOVERY_URL).
 
 Secrets are never stored: ``*_ref`` values say where to read them (``env:NAME`` or
 ``file:/path``, gateway.webhooks.secrets), at send time. A ``pull`` endpoint (or a partner
@@ -76,7 +81,10 @@ SETTING_CHECKS: Mapping[str, tuple[Callable[[Any], bool], str]] = {
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a number of bytes"
     ),
     "allow_plain_http": (lambda v: isinstance(v, bool), "true or false"),
+    "peer_certificate_pem": (_text, "PEM text or a file path"),
 }
+PEPPOL_AS4_TRANSPORT = "peppol-as4"
+SMP_DISCOVERY_URL = "peppol:smp"  # gateway.peppol.as4.transport.DISCOVERY_URL
 
 
 def check_endpoint_settings(settings: Mapping[str, Any]) -> None:
@@ -99,7 +107,10 @@ def endpoint_config(
     endpoint: PartnerEndpoint, *, env: Mapping[str, str] | None = None
 ) -> EndpointConfig:
     """The transport configuration of a push endpoint, with its secrets resolved now."""
-    if endpoint.url is None:
+    url = endpoint.url
+    if url is None and endpoint.transport == PEPPOL_AS4_TRANSPORT:
+        url = SMP_DISCOVERY_URL  # the transport finds the receiving AP through SML/SMP
+    if url is None:
         raise ConfigurationError(
             f"endpoint {endpoint.id} ({endpoint.transport}) has no URL", code="invalid-endpoint"
         )
@@ -119,7 +130,7 @@ def endpoint_config(
         settings["client_key_password"] = resolve_secret_ref(password_ref, env=env).decode()
     keys = load_signing_keys(settings.pop("signing_keys", []), env=env)
     return EndpointConfig(
-        url=endpoint.url, transport=endpoint.transport, signing_keys=keys,
+        url=url, transport=endpoint.transport, signing_keys=keys,
         extra_headers=tuple(headers.items()),
         pinned_spki_sha256=tuple(settings.pop("pinned_spki_sha256", ())),
         **settings,

@@ -36,6 +36,7 @@ from gateway.errors import InputError
 from gateway.exchange import events
 from gateway.exchange.analysis import Analysis, DocumentAnalyzer, media_type_of
 from gateway.exchange.states import Direction, State
+from gateway.observability.context import bind_exchange
 from gateway.transports.base import Clock
 
 _log = logging.getLogger(__name__)
@@ -101,13 +102,20 @@ class InboundPipeline:
                 raw=raw, content_type=media_type, now=self.clock(), actor=actor,
                 document_type=declared_type,
             )
+        bind_exchange(reception.exchange.id)
         if reception.duplicate:
+            self._count(reception.exchange, State.DUPLICATE.value)
             return InboundResult(reception.exchange, reception.document, True,
                                  original=reception.original)
         analysis = await asyncio.to_thread(
             self.analyzer.analyze, raw, media_type, declared_type
         )
-        return await self._finish(reception.exchange.id, analysis, actor)
+        result = await self._finish(reception.exchange.id, analysis, actor)
+        self._count(result.exchange, result.exchange.state)
+        return result
+
+    def _count(self, exchange: Exchange, state: str) -> None:
+        self.analyzer.metrics.document(Direction.INBOUND.value, exchange.document_type, state)
 
     async def _finish(self, exchange_id: str, analysis: Analysis, actor: str) -> InboundResult:
         async with self.db.transaction() as session:

@@ -35,6 +35,7 @@ from gateway.exchange.analysis import (
 )
 from gateway.exchange.states import Direction, State
 from gateway.findings import Finding, Layer, Severity
+from gateway.observability.context import bind_exchange
 from gateway.transports.base import Clock
 
 RULE_CAPABILITY = "GW-PARTNER-CAPABILITY"
@@ -80,7 +81,10 @@ class OutboundPipeline:
         )
         _check_capability(analysis, capabilities, receiver_id)
         async with self.db.transaction() as session:
-            return await self._persist(session, receiver_id, raw, analysis, actor)
+            result = await self._persist(session, receiver_id, raw, analysis, actor)
+        self.analyzer.metrics.document(Direction.OUTBOUND.value, result.exchange.document_type,
+                                       result.exchange.state)
+        return result
 
     async def _persist(
         self, session: AsyncSession, receiver_id: str, raw: bytes, analysis: Analysis,
@@ -102,6 +106,7 @@ class OutboundPipeline:
             partner_id=receiver_id, document_id=document.id if document else None,
             source_document_id=source.id, document_type=analysis.document_type,
         )
+        bind_exchange(exchange.id)
         if document is None:
             error = analysis.rejection()
             await exchanges_repo.transition(

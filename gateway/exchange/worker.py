@@ -40,7 +40,9 @@ from gateway.errors import GatewayError
 from gateway.exchange import events, outbox
 from gateway.exchange.endpoints import PULL_TRANSPORT, endpoint_config, is_pull
 from gateway.exchange.retry import RetryPolicy
-from gateway.exchange.states import State
+from gateway.exchange.states import Direction, State
+from gateway.observability.context import bind_exchange
+from gateway.observability.metrics import GatewayMetrics
 from gateway.transports.base import Clock, Envelope, Receipt, sha256_hex
 from gateway.transports.registry import TransportSet
 
@@ -78,9 +80,10 @@ class OutboxWorker:
         config: WorkerConfig | None = None,
         wakeup: asyncio.Event | None = None,
         events_wakeup: asyncio.Event | None = None,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         """`wakeup` starts an idle worker at once; `events_wakeup` is set when this worker
-        queued webhook events (the dispatcher's wakeup)."""
+        queued webhook events (the dispatcher's wakeup); `metrics` counts the outcomes."""
         self.db = db
         self.transports = transports
         self.worker_id = worker_id
@@ -88,6 +91,7 @@ class OutboxWorker:
         self.config = config or WorkerConfig()
         self.wakeup = wakeup or asyncio.Event()
         self.events_wakeup = events_wakeup
+        self.metrics = metrics or GatewayMetrics()
         self.processed = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -117,6 +121,7 @@ class OutboxWorker:
         return len(claimed)
 
     async def _deliver(self, exchange: Exchange) -> None:
+        bind_exchange(exchange.id)  # each delivery runs in its own task (gather)
         try:
             job = await self._load(exchange)
             receipt = await self._send(job)
@@ -199,6 +204,7 @@ class OutboxWorker:
                 events.exchange_data(done, job.document) | {"receipt": evidence},
                 now=now, partner_id=done.partner_id,
             )
+        self.metrics.document(Direction.OUTBOUND.value, exchange.document_type, done.state)
 
     async def _failed(self, exchange: Exchange, error: GatewayError) -> None:
         now = self.clock()
@@ -219,6 +225,7 @@ class OutboxWorker:
                     events.exchange_data(after) | {"error": message, "attempts": after.attempts},
                     now=now,
                 )
+        self.metrics.outbox_failure(exchange.document_type, after.state)
 
 
 def _receipt_detail(receipt: Receipt, endpoint: PartnerEndpoint | None) -> dict[str, Any]:

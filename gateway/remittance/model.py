@@ -186,7 +186,8 @@ class RemittanceLine:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (Decimal and dates as strings, empty values left out)."""
-        return _compact(_as_dict(self))
+        data: dict[str, Any] = _compact(_as_dict(self))
+        return data
 
 
 def _as_dict(value: Any) -> Any:

@@ -27,7 +27,8 @@ def compact(reference: str) -> str:
 
 
 def is_valid_rf(reference: str) -> bool:
-    """ISO 11649: "RF", two check digits, 1-21 alphanumerics, MOD 97-10 over the rearranged string."""
+    """ISO 11649: "RF", two check digits, 1-21 alphanumerics; MOD 97-10 over the rearranged
+    string."""
     return bool(iso11649.is_valid(compact(reference)))
 
 
@@ -43,13 +44,14 @@ def rf_core(reference: str) -> str:
 
 
 def is_valid_qrr(reference: str) -> bool:
-    """Swiss QR reference (and ISR): 27 digits whose last one is the recursive mod-10 check digit."""
+    """Swiss QR reference (and ISR): 27 digits, the last one a recursive mod-10 check digit."""
     value = compact(reference)
     return len(value) == 27 and value.isdigit() and bool(esr.is_valid(value))
 
 
-def classify(reference: str, type_code: str | None = None, issuer: str | None = None) -> CreditorReference:
-    """A `CreditorReference` with its scheme taken from the type code or, failing that, its shape."""
+def classify(reference: str, type_code: str | None = None,
+             issuer: str | None = None) -> CreditorReference:
+    """A `CreditorReference` with its scheme from the type code or, failing that, its shape."""
     code = (type_code or "").upper()
     value = compact(reference)
     if code == "SCOR" or (not code and value.startswith("RF") and is_valid_rf(value)):

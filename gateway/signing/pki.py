@@ -353,3 +353,28 @@ def _write_private(path: Path, content: bytes, mode: int) -> None:
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(content)
     os.chmod(path, mode)
+
+
+def new_crl(
+    issuer: IssuedCertificate,
+    revoked: Iterable[x509.Certificate] = (),
+    *,
+    now: datetime,
+    validity: timedelta = timedelta(days=7),
+) -> x509.CertificateRevocationList:
+    """A CRL from ``issuer`` listing ``revoked`` (revoked a minute before ``now``), for testing
+    the revocation checker offline; production CRLs come from the Peppol CAs."""
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer.certificate.subject)
+        .last_update(now - BACKDATE)
+        .next_update(now + validity)
+    )
+    for certificate in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(certificate.serial_number)
+            .revocation_date(now - timedelta(minutes=1))
+            .build()
+        )
+    return builder.sign(issuer.private_key, hashes.SHA256())

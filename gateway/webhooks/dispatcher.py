@@ -31,6 +31,7 @@ from gateway.db.tables.webhooks import WebhookDelivery, WebhookSubscription
 from gateway.errors import ConfigurationError, GatewayError, NotFound
 from gateway.exchange.retry import RetryPolicy
 from gateway.exchange.worker import idle
+from gateway.observability.metrics import GatewayMetrics
 from gateway.transports.base import Clock, Receipt
 from gateway.transports.endpoint import EndpointConfig
 from gateway.transports.errors import DeliveryError
@@ -73,6 +74,7 @@ class WebhookDispatcher:
         clock: Clock,
         config: DispatcherConfig | None = None,
         wakeup: asyncio.Event | None = None,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self.db = db
         self.transports = transports
@@ -80,6 +82,7 @@ class WebhookDispatcher:
         self.clock = clock
         self.config = config or DispatcherConfig()
         self.wakeup = wakeup or asyncio.Event()
+        self.metrics = metrics or GatewayMetrics()
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -145,6 +148,7 @@ class WebhookDispatcher:
                 session, delivery.id, worker_id=self.worker_id, now=self.clock(),
                 response_status=receipt.status_code or 200,
             )
+        self.metrics.webhook_delivery("delivered")
 
     async def _failed(
         self, delivery: WebhookDelivery, error: GatewayError, status: int | None
@@ -164,3 +168,4 @@ class WebhookDispatcher:
                     session, delivery.id, worker_id=self.worker_id, now=self.clock(),
                     error=message, response_status=status,
                 )
+        self.metrics.webhook_delivery("retry" if retryable else "dead_letter")

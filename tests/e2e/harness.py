@@ -93,6 +93,8 @@ class CountingPartner:
     deliveries: Counter[str] = field(default_factory=Counter)
     body_sha256: dict[str, str] = field(default_factory=dict)
     changed_bodies: list[str] = field(default_factory=list)
+    first_seen: dict[str, float] = field(default_factory=dict)
+    """Message id -> time.perf_counter() of its first delivery (for latencies)."""
     refused: int = 0
     port: int = 0
     _runner: web.AppRunner | None = None
@@ -137,6 +139,7 @@ class CountingPartner:
         if self.body_sha256.setdefault(message_id, digest) != digest:
             self.changed_bodies.append(message_id)
         self.deliveries[message_id] += 1
+        self.first_seen.setdefault(message_id, time.perf_counter())
         return web.json_response({"received": message_id},
                                  headers={"X-Gateway-Receipt-Id": f"rcpt-{message_id}"})
 

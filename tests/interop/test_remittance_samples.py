@@ -45,7 +45,8 @@ EXPECTED: dict[str, tuple[str, int, list[str | None], str, list[str]]] = {
         "camt", 13, ["1000.12", "4000.00", "2000.02", "1000.01", "1230.02", "2000.00", "500.00",
                      "3000.00", "2120.00", "5455.00", "10000.00", "100.00", "100.00"],
         "DDDDDCCCCCCDD", ["3900", "RF98123456789012"]),
-    "camt053/moov_statement_1.v02.xml": ("camt", 4, ["1.64", "2734.58", "30.16", "1.7"], "DDDD", []),
+    "camt053/moov_statement_1.v02.xml": (
+        "camt", 4, ["1.64", "2734.58", "30.16", "1.7"], "DDDD", []),
     "camt053/oca_test-camt053-txdtls.v04.xml": (
         "camt", 2, ["2187.00", "1296.00"], "CC",
         ["302388292000011111111111111", "302388292000022222222222222"]),
@@ -165,7 +166,8 @@ def test_finnish_fx_and_charges(samples: Path) -> None:
     fx, charged = lines[8], lines[9]
     assert (fx.instructed_amount, fx.instructed_currency) == (Decimal("3200.00"), "USD")
     assert fx.charges == Decimal("20.00")
-    assert fx.debtor.name == "DEBTOR NAME" and fx.debtor.bic == "BOFAUS6H"
+    assert fx.debtor.name == "DEBTOR NAME"
+    assert fx.debtor.bic == "BOFAUS6H"
     assert fx.unstructured == ("INVOICE US20291092",)
     assert charged.documents[0].amounts is not None
     assert charged.documents[0].amounts.remitted == Decimal("5500.00")
@@ -265,7 +267,8 @@ def test_german_sepa_keywords(samples: Path) -> None:
 def test_german_reversal_mark(samples: Path) -> None:
     _, lines = read(samples, "mt940/wolph_betterplace_sepa_mt9401.sta")
     reversal = lines[5]
-    assert reversal.reversal and str(reversal.amount) == "204.88"
+    assert reversal.reversal
+    assert str(reversal.amount) == "204.88"
     assert reversal.credit_debit.value == "DBIT"  # RC: reversal of a credit
 
 
@@ -274,7 +277,8 @@ def test_dutch_structured_information(samples: Path) -> None:
     assert lines[0].end_to_end_id == "EV12341REP1231456T1234"
     assert lines[0].unstructured == ("EV10001REP1000000T1000",)
     assert lines[0].debtor.iban == "NL32INGB0000012345"
-    assert lines[2].returned and lines[2].return_reason == "MS03"
+    assert lines[2].returned
+    assert lines[2].return_reason == "MS03"
     assert lines[2].unstructured == ("Factuurnr 123456 Klantnr 00123",)
     structured = lines[6].creditor_references[0]
     assert (structured.reference, structured.scheme) == (
@@ -335,22 +339,28 @@ def test_ubl_remittance_advice(samples: Path) -> None:
     assert advice.debtor.name == "IYT Corporation"
     (document,) = advice.documents
     assert (document.number, document.type_code) == ("A00095678", "CINV")
-    assert document.amounts is not None and document.amounts.remitted == Decimal("107.50")
+    assert document.amounts is not None
+    assert document.amounts.remitted == Decimal("107.50")
 
 
 REMT = """<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:remt.001.001.04">
  <RmtAdvc>
-  <GrpHdr><MsgId>ADV-1</MsgId><CreDtTm>2025-06-02T08:00:00</CreDtTm><InitgPty><Nm>Mueller GmbH</Nm></InitgPty></GrpHdr>
+  <GrpHdr><MsgId>ADV-1</MsgId><CreDtTm>2025-06-02T08:00:00</CreDtTm>
+   <InitgPty><Nm>Mueller GmbH</Nm></InitgPty></GrpHdr>
   <RmtInf>
    <RmtId>ADV-1-1</RmtId>
    <Strd>
-    <RfrdDocInf><Tp><CdOrPrtry><Cd>CINV</Cd></CdOrPrtry></Tp><Nb>INV-2025-0004711</Nb></RfrdDocInf>
-    <RfrdDocAmt><DuePyblAmt Ccy="EUR">1000.00</DuePyblAmt><DscntApldAmt><Amt Ccy="EUR">20.00</Amt></DscntApldAmt>
-     <AdjstmntAmtAndRsn><Amt Ccy="EUR">30.00</Amt><Rsn>DAMG</Rsn><AddtlInf>damaged goods</AddtlInf></AdjstmntAmtAndRsn>
+    <RfrdDocInf><Tp><CdOrPrtry><Cd>CINV</Cd></CdOrPrtry></Tp><Nb>INV-2025-0004711</Nb>
+    </RfrdDocInf>
+    <RfrdDocAmt><DuePyblAmt Ccy="EUR">1000.00</DuePyblAmt>
+     <DscntApldAmt><Amt Ccy="EUR">20.00</Amt></DscntApldAmt>
+     <AdjstmntAmtAndRsn><Amt Ccy="EUR">30.00</Amt><Rsn>DAMG</Rsn>
+      <AddtlInf>damaged goods</AddtlInf></AdjstmntAmtAndRsn>
      <RmtdAmt Ccy="EUR">950.00</RmtdAmt></RfrdDocAmt>
    </Strd>
-   <Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>RF18539007547034</Ref></CdtrRefInf></Strd>
+   <Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp>
+    <Ref>RF18539007547034</Ref></CdtrRefInf></Strd>
    <OrgnlPmtInf>
     <Refs><EndToEndId>E2E-4711</EndToEndId></Refs>
     <Amt><InstdAmt Ccy="EUR">950.00</InstdAmt></Amt>
@@ -368,7 +378,8 @@ def test_remt001_advice_valid_against_its_schema(samples: Path) -> None:
     schema = etree.XMLSchema(etree.parse(str(samples / "xsd" / "remt.001.001.04.xsd")))
     assert schema.validate(etree.fromstring(REMT.encode())), schema.error_log
     fmt, (advice,) = parse_bytes(REMT.encode())
-    assert fmt == "remt.001" and advice.kind is LineKind.ADVICE
+    assert fmt == "remt.001"
+    assert advice.kind is LineKind.ADVICE
     assert (advice.line_id, advice.end_to_end_id) == ("ADV-1-1", "E2E-4711")
     assert (advice.amount, advice.currency) == (Decimal("950.00"), "EUR")
     assert advice.debtor.iban == "DE89370400440532013000"

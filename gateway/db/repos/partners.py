@@ -106,6 +106,24 @@ async def set_partner_status(
     return partner
 
 
+async def rename_partner(
+    session: AsyncSession, partner_id: str, name: str, *, now: datetime, actor: str
+) -> Partner:
+    """Change the display name (audited); the key prefix never changes (it is in the keys)."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InputError("partner name must be 1 to 200 characters")
+    partner = await get_partner(session, partner_id)
+    if partner.name == name:
+        return partner
+    previous, partner.name = partner.name, name
+    partner.updated_at = require_aware(now, "now")
+    await session.flush()
+    _audit(session, actor=actor, action="partner.renamed", partner_id=partner_id, now=now,
+           data={"from": previous, "to": name})
+    return partner
+
+
 # --- identifiers ------------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """Every table of the gateway; importing this package completes `Base.metadata`."""
 
+from gateway.db.tables.admin import AdminSession, AdminUser
 from gateway.db.tables.audit import AuditEntry
 from gateway.db.tables.documents import Document
 from gateway.db.tables.exchanges import Acknowledgement, Exchange, ExchangeEvent
@@ -16,6 +17,8 @@ from gateway.db.tables.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Acknowledgement",
+    "AdminSession",
+    "AdminUser",
     "ApiKey",
     "AuditEntry",
     "Document",

@@ -29,6 +29,7 @@ from gateway.peppol.as4.encryption import decrypt_attachments
 from gateway.peppol.as4.errors import (
     FAILED_AUTHENTICATION,
     INVALID_HEADER,
+    OTHER,
     VALUE_INCONSISTENT,
     As4Rejected,
     NotServiced,
@@ -44,6 +45,7 @@ from gateway.peppol.as4.usermessage import (
 )
 from gateway.peppol.as4.wssec import WsSignature, verify_ws_signature
 from gateway.peppol.identifiers import DocumentTypeId, ParticipantId, ProcessId
+from gateway.peppol.revocation import RevocationUnavailable
 from gateway.signing.credentials import SigningCredentials
 from gateway.signing.trust import UntrustedCertificate
 from gateway.xml.parser import parse_xml
@@ -53,7 +55,8 @@ _UNDERSTOOD = frozenset({f"{{{EB_NS}}}Messaging", f"{{{WSSE_NS}}}Security"})
 _TRUE = frozenset({"true", "1"})
 
 SignerCheck = Callable[[x509.Certificate], None]
-"""Raises (As4Rejected or gateway.signing.trust.UntrustedCertificate) for an untrusted signer."""
+"""Raises for an untrusted signer: UntrustedCertificate (EBMS:0101), RevocationUnavailable
+(EBMS:0004, retryable) or As4Rejected (its code); e.g. truststore.CertificateCheck."""
 RecipientCheck = Callable[[ParticipantId, DocumentTypeId, ProcessId], bool]
 """True when this AP serves the final recipient for that document type and process."""
 
@@ -142,6 +145,9 @@ def _verified_signature(
     def checked(certificate: x509.Certificate) -> None:
         try:
             check_signer(certificate)
+        except RevocationUnavailable as exc:
+            # Hard-fail revocation policy without a current CRL: transient, the sender retries.
+            raise As4Rejected(OTHER, f"signing certificate: {exc}; try again later") from None
         except UntrustedCertificate as exc:
             raise As4Rejected(
                 FAILED_AUTHENTICATION, f"signing certificate not trusted: {exc}"

@@ -68,6 +68,11 @@ def _participant(envelope: Envelope, text: str, what: str) -> ParticipantId:
         ) from None
 
 
+def receiver_participant(envelope: Envelope) -> ParticipantId:
+    """C4: ``Envelope.receiver_id`` must be a Peppol participant id (``0088:…``)."""
+    return _participant(envelope, envelope.receiver_id, "receiver")
+
+
 def sender_participant(envelope: Envelope, identity: SenderIdentity) -> ParticipantId:
     try:
         return ParticipantId.parse(envelope.sender_id)
@@ -106,7 +111,7 @@ def prepare_message(
     """The signed and encrypted UserMessage carrying ``envelope`` to ``target``."""
     if envelope.content_type.split(";", 1)[0].strip().lower() not in XML_MEDIA_TYPES:
         raise _unsupported(envelope, f"content type {envelope.content_type!r} is not UBL XML")
-    receiver = _participant(envelope, envelope.receiver_id, "receiver")
+    receiver = receiver_participant(envelope)
     sender = sender_participant(envelope, identity)
     document_type, process = document_identifiers(envelope)
     metadata = envelope.metadata

@@ -43,11 +43,12 @@ from gateway.peppol.as4.outbound import (
     Target,
     document_identifiers,
     prepare_message,
+    receiver_participant,
 )
 from gateway.peppol.as4.response import interpret_response
 from gateway.peppol.discovery import Discovery
 from gateway.peppol.errors import CertificateMismatch
-from gateway.peppol.identifiers import ParticipantId
+from gateway.peppol.revocation import RevocationUnavailable
 from gateway.signing.credentials import load_certificates
 from gateway.signing.trust import UntrustedCertificate
 from gateway.transports.base import (
@@ -127,7 +128,7 @@ class PeppolAs4Transport:
             _log.warning(
                 "AS4 delivery of %s to %s failed after %.0f ms: %s [%s, retryable=%s]",
                 message.message_id,
-                display_url(checked_url(delivery)),
+                target.url.split("?", 1)[0],
                 (time.monotonic() - started) * 1000,
                 exc.code,
                 exc.wire_code,
@@ -161,7 +162,7 @@ class PeppolAs4Transport:
                 "peppol-as4 transport has no Discovery configured",
                 wire_code="local:no-discovery",
             )
-        receiver = ParticipantId.parse(envelope.receiver_id)
+        receiver = receiver_participant(envelope)
         document_type, process = document_identifiers(envelope)
         found = await discovery.find_endpoint(receiver, document_type, process)
         return Target(found.address, found.certificate)
@@ -171,6 +172,12 @@ class PeppolAs4Transport:
             return
         try:
             self._config.check_peer(target.certificate)
+        except RevocationUnavailable as exc:
+            raise DeliveryError(
+                f"receiving AP certificate: {exc}",
+                wire_code="as4:revocation-unknown",
+                retryable=True,
+            ) from None
         except UntrustedCertificate as exc:
             raise CertificateMismatch(
                 f"receiving AP certificate {target.certificate.subject.rfc4514_string()} "

@@ -164,7 +164,8 @@ def _detail_line(tx: etree._Element, entry: _EntryFacts, source_format: str,
         ultimate_debtor=_optional_party(parties, "UltmtDbtr"),
         creditor=_optional_party(parties, "Cdtr", "CdtrAcct"),
         unstructured=tuple(t for u in kids(find(tx, "RmtInf"), "Ustrd") if (t := text(u))),
-        structured=tuple(structured_remittance(s, path_of(s)) for s in kids(find(tx, "RmtInf"), "Strd")),
+        structured=tuple(structured_remittance(s, path_of(s))
+                         for s in kids(find(tx, "RmtInf"), "Strd")),
         additional_info=text(tx, "AddtlTxInf") or entry.info,
         entry_amount=entry.amount if entry.details > 1 else None,
         batch_size=entry.batch_size or (entry.details if entry.details > 1 else None))
@@ -193,7 +194,7 @@ def _bank_code(code: etree._Element | None) -> str | None:
 
 
 def _is_return(code: str | None) -> bool:
-    return bool(code) and any(code.endswith("/" + f) for f in RETURN_FAMILIES)  # type: ignore[union-attr]
+    return code is not None and any(code.endswith("/" + f) for f in RETURN_FAMILIES)
 
 
 def _return_reason(info: etree._Element | None) -> str | None:

@@ -59,7 +59,8 @@ class CsvProfile:
         unknown = sorted(set(values) - known)
         if unknown:
             raise InputError(f"CSV profile: unknown keys {', '.join(unknown)}")
-        converted = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        converted: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
         return cls(**converted)
 
 
@@ -76,7 +77,7 @@ def parse(data: bytes, profile: CsvProfile = DEFAULT_PROFILE) -> list[Remittance
         raise InputError("CSV: no header row")
     delimiter = profile.delimiter or _delimiter(rows[0])
     reader = csv.DictReader(io.StringIO("\n".join(rows)), delimiter=delimiter)
-    header = reader.fieldnames or []
+    header = list(reader.fieldnames or [])
     _check_columns(profile, header)
     lines = []
     for number, row in enumerate(reader, start=profile.skip_rows + 2):
@@ -139,10 +140,7 @@ def _amount_and_direction(row: dict[str, str | None], profile: CsvProfile, where
     if profile.amount_column and cell(profile.amount_column) is not None:
         value = _decimal(cell(profile.amount_column), profile, f"{where} {profile.amount_column}")
         mark = (cell(profile.mark_column) or "").upper()
-        if mark:
-            debit = mark in profile.debit_marks
-        else:
-            debit = (value < 0) != profile.invert_sign
+        debit = mark in profile.debit_marks if mark else (value < 0) != profile.invert_sign
         return abs(value), CreditDebit.DEBIT if debit else CreditDebit.CREDIT
     debit_text = cell(profile.debit_column)
     credit_text = cell(profile.credit_column)

@@ -37,7 +37,8 @@ from gateway.remittance.model import (
 from gateway.xml.parser import parse_xml
 
 FORMAT = "ubl-remittance-advice"
-_DOCUMENT_REFERENCES = (("InvoiceDocumentReference", "CINV"), ("CreditNoteDocumentReference", "CREN"),
+_DOCUMENT_REFERENCES = (("InvoiceDocumentReference", "CINV"),
+                        ("CreditNoteDocumentReference", "CREN"),
                         ("DebitNoteDocumentReference", "DEBN"))
 
 

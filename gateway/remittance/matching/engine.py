@@ -90,7 +90,8 @@ class Matcher:
 
     # ------------------------------------------------------------------ preparation
     def _context(self, line: RemittanceLine) -> PaymentContext:
-        assert line.amount is not None and line.currency is not None
+        assert line.amount is not None
+        assert line.currency is not None
         text_parts = [line.text, line.additional_info or ""]
         text_parts += [r.reference for r in line.creditor_references
                        if r.scheme is ReferenceScheme.OTHER and not r.reference.upper()

@@ -106,6 +106,9 @@ class Ledger:
         # Columns built in bulk passes: a million items must load in seconds.
         self.start_minor: list[int] = [to_minor(i.open_amount, i.currency) for i in self.items]
         self.open_minor: list[int] = list(self.start_minor)
+        # due date (else issue date) as an ordinal: payers settle the oldest items first
+        self.due_order: list[int] = [
+            (i.due_date or i.issue_date or date.min).toordinal() for i in self.items]
         self.discount_minor: list[int] = [
             _discount_minor(item, minor) if item.discount else 0
             for item, minor in zip(self.items, self.start_minor, strict=True)]

@@ -23,8 +23,11 @@ from functools import lru_cache
 from gateway.remittance.matching.ledger import Customer, Ledger
 from gateway.remittance.model import Party
 
-LEGAL_FORMS = frozenset(
-    ["GMBH", "MBH", "GESELLSCHAFT", "AG", "KG", "KGAA", "CO", "COKG", "EK", "E", "K", "OHG", "UG", "GBR", "EV", "EG", "SE", "BV", "B", "V", "NV", "N", "BVBA", "SPRL", "SRL", "S", "R", "L", "SA", "A", "SAS", "SARL", "SPA", "P", "LTD", "LIMITED", "PLC", "LLP", "INC", "INCORPORATED", "LLC", "CORP", "CORPORATION", "AB", "OY", "AS", "APS"])
+LEGAL_FORMS = frozenset((
+    "GMBH", "MBH", "GESELLSCHAFT", "AG", "KG", "KGAA", "CO", "COKG", "EK", "E", "K", "OHG", "UG",
+    "GBR", "EV", "EG", "SE", "BV", "B", "V", "NV", "N", "BVBA", "SPRL", "SRL", "S", "R", "L", "SA",
+    "A", "SAS", "SARL", "SPA", "P", "LTD", "LIMITED", "PLC", "LLP", "INC", "INCORPORATED", "LLC",
+    "CORP", "CORPORATION", "AB", "OY", "AS", "APS"))
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 _TRANSLIT = (("UE", "U"), ("AE", "A"), ("OE", "O"), ("SS", "S"))
 MIN_PREFIX = 8

@@ -14,6 +14,7 @@ Each returns `Candidate`s with their reasons; the engine decides.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -609,12 +610,16 @@ class AmountStrategy(_Base):
                             singles: list[int]) -> bool:
         """Do two or more other open items of the payer also add up to the payment?"""
         ledger = self.ledger
-        pool = [(i, ledger.open_minor[i]) for m in members for i in ledger.by_customer.get(m, ())
-                if ledger.open_minor[i] > 0 and i not in singles
-                and ledger.items[i].currency == ctx.payment.currency]
-        pool.sort(key=lambda pair: _due_order(ledger, pair[0]))
-        return bool(subset_sums(pool[: self.config.subset_max_items], ctx.payment.minor,
-                                max_size=self.config.subset_max_size, limit=1,
+        paid = ctx.payment.minor
+        open_minor = ledger.open_minor
+        pool = [i for m in members for i in ledger.by_customer.get(m, ())
+                if 0 < open_minor[i] < paid and i not in singles]
+        if len(pool) > self.config.subset_max_items:  # the oldest ones are paid first
+            pool = heapq.nsmallest(self.config.subset_max_items, pool,
+                                   key=ledger.due_order.__getitem__)
+        amounts = [(i, open_minor[i]) for i in pool
+                   if ledger.items[i].currency == ctx.payment.currency]
+        return bool(subset_sums(amounts, paid, max_size=self.config.subset_max_size, limit=1,
                                 budget=self.config.subset_node_budget))
 
     def _combination(self, ctx: PaymentContext, members: set[str]) -> list[Candidate]:
@@ -641,11 +646,6 @@ class AmountStrategy(_Base):
 
 
 # ---------------------------------------------------------------------- helpers
-def _due_order(ledger: Ledger, item: int) -> tuple[int, str]:
-    due = ledger.items[item].due_date or ledger.items[item].issue_date
-    return (due.toordinal() if due else 0, ledger.items[item].item_id)
-
-
 def _bounded_product(options: list[tuple[int, ...]], budget: int) -> Iterator[tuple[int, ...]]:
     if any(not o for o in options):
         return

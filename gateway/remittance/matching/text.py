@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from itertools import pairwise
 
 from gateway.remittance.matching.config import MatchConfig
 from gateway.remittance.matching.ledger import Ledger
@@ -117,7 +118,7 @@ class TextReader:
         amounts = self._amounts("".join(masked), masked)
         tokens = [_Token(m.group(0), m.start(), m.end())
                   for m in _TOKEN.finditer("".join(masked))]
-        separators = [upper[a.end:b.start] for a, b in zip(tokens, tokens[1:], strict=False)]
+        separators = [upper[a.end:b.start] for a, b in pairwise(tokens)]
         mentions = self._exact_windows(tokens, separators)
         unresolved: list[str] = []
         mentions += self._fuzzy_windows(tokens, separators, unresolved)
@@ -168,7 +169,7 @@ class TextReader:
 
     # ------------------------------------------------------------------ mentions
     def _windows(self, tokens: list[_Token], separators: list[str], start: int) -> list[int]:
-        """Window sizes (longest first) of unused tokens from `start` joined by joinable separators."""
+        """Sizes (longest first) of windows of unused tokens from `start`, joinably separated."""
         sizes = [1]
         for size in range(2, _MAX_WINDOW + 1):
             last = start + size - 1

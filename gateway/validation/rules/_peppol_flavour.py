@@ -18,6 +18,7 @@ from gateway.validation.rules._peppol_helpers import normalize_space
 from gateway.validation.rules.registry import (
     RULE_SET_PEPPOL,
     RULE_SET_PEPPOL_SB,
+    Guard,
     RuleContext,
     RuleFunc,
     Violation,
@@ -150,6 +151,24 @@ def profile_of(profile_id: str | None, flavour: Flavour) -> str:
 
 
 def national_rule(rule_id: str, message: str, *, severity: Severity = Severity.FATAL,
-                  bt: str | None = None) -> Callable[[RuleFunc], RuleFunc]:
+                  bt: str | None = None, applies: Guard | None = None
+                  ) -> Callable[[RuleFunc], RuleFunc]:
     """Register a national rule: Peppol BIS Billing only (the self-billing sch has none)."""
-    return rule(rule_id, message, rule_set=RULE_SET_PEPPOL, severity=severity, bt=bt)
+    return rule(rule_id, message, rule_set=RULE_SET_PEPPOL, severity=severity, bt=bt,
+                applies=applies)
+
+
+class NationalRules:
+    """The `rule` decorator of one country's rules, all guarded by the country's condition.
+
+    Every national rule tests its country first (`$supplierCountry = 'NO'`, both parties
+    German, ...); the guard lets the runner skip the whole family after one test when the
+    document is not of that country. The rules keep their own test.
+    """
+
+    def __init__(self, applies: Guard) -> None:
+        self.applies = applies
+
+    def __call__(self, rule_id: str, message: str, *, severity: Severity = Severity.FATAL,
+                 bt: str | None = None) -> Callable[[RuleFunc], RuleFunc]:
+        return national_rule(rule_id, message, severity=severity, bt=bt, applies=self.applies)

@@ -65,61 +65,93 @@ _TOTAL_FIELDS = (
 )
 
 
-def _amount(owner: Any, base: Path, name: str, role: str = ROLE_OTHER) -> AmountRef | None:
-    value = getattr(owner, name)
+def _amount(owner: Any, base: Path, name: str, role: str = ROLE_OTHER,
+            explicit: bool = False) -> AmountRef | None:
+    """The amount `name` of `owner`, None when absent (or, `explicit`, without @currencyID)."""
     currency = getattr(owner, f"{name}_currency")
-    if value is None and currency is None:
+    if currency is None and (explicit or getattr(owner, name) is None):
         return None
-    return AmountRef((*base, name), value, currency, role)
+    return AmountRef((*base, name), getattr(owner, name), currency, role)
 
 
-def _allowance_amounts(charges: list[Any], base: Path) -> Iterator[AmountRef | None]:
+def _allowance_amounts(charges: list[Any], base: Path, explicit: bool
+                       ) -> Iterator[AmountRef | None]:
     for index, charge in enumerate(charges):
         here = (*base, index)
-        yield _amount(charge, here, "amount")
-        yield _amount(charge, here, "base_amount")
+        yield _amount(charge, here, "amount", explicit=explicit)
+        yield _amount(charge, here, "base_amount", explicit=explicit)
 
 
-def _line_amounts(doc: BillingDocument) -> Iterator[AmountRef | None]:
+def _no_currency_of_its_own(line: Any, price: Any) -> bool:
+    """The line's amounts all carry BT-5: the common case, tested without walking them."""
+    return (line.line_extension_amount_currency is None and not line.allowance_charges
+            and (price is None or (price.amount_currency is None and price.discount is None)))
+
+
+def _line_amounts(doc: BillingDocument, explicit: bool) -> Iterator[AmountRef | None]:
     for index, line in enumerate(doc.lines):
-        here: Path = ("lines", index)
-        yield _amount(line, here, "line_extension_amount")
-        yield from _allowance_amounts(line.allowance_charges, (*here, "allowance_charges"))
         price = line.price
+        if explicit and _no_currency_of_its_own(line, price):
+            continue
+        here: Path = ("lines", index)
+        yield _amount(line, here, "line_extension_amount", explicit=explicit)
+        if line.allowance_charges:
+            yield from _allowance_amounts(line.allowance_charges,
+                                          (*here, "allowance_charges"), explicit)
         if price is not None:
-            yield _amount(price, (*here, "price"), "amount")
+            yield _amount(price, (*here, "price"), "amount", explicit=explicit)
             if price.discount is not None:
                 discount: Path = (*here, "price", "discount")
-                yield _amount(price.discount, discount, "amount")
-                yield _amount(price.discount, discount, "base_amount")
+                yield _amount(price.discount, discount, "amount", explicit=explicit)
+                yield _amount(price.discount, discount, "base_amount", explicit=explicit)
 
 
-def _tax_amounts(doc: BillingDocument) -> Iterator[AmountRef | None]:
+def _tax_amounts(doc: BillingDocument, explicit: bool) -> Iterator[AmountRef | None]:
     for index, total in enumerate(doc.tax_totals):
         here: Path = ("tax_totals", index)
         role = ROLE_TAX_TOTAL if total.vat_breakdown else ROLE_TAX_TOTAL_ACCOUNTING
-        yield _amount(total, here, "tax_amount", role)
+        yield _amount(total, here, "tax_amount", role, explicit)
         for sub_index, subtotal in enumerate(total.vat_breakdown):
             sub: Path = (*here, "vat_breakdown", sub_index)
-            yield _amount(subtotal, sub, "taxable_amount")
-            yield _amount(subtotal, sub, "tax_amount", ROLE_SUBTOTAL_TAX)
+            yield _amount(subtotal, sub, "taxable_amount", explicit=explicit)
+            yield _amount(subtotal, sub, "tax_amount", ROLE_SUBTOTAL_TAX, explicit)
 
 
-def _walk_amounts(doc: BillingDocument) -> Iterator[AmountRef | None]:
-    yield from _allowance_amounts(doc.allowance_charges, ("allowance_charges",))
-    yield from _tax_amounts(doc)
+def _walk_amounts(doc: BillingDocument, explicit: bool) -> Iterator[AmountRef | None]:
+    yield from _allowance_amounts(doc.allowance_charges, ("allowance_charges",), explicit)
+    yield from _tax_amounts(doc, explicit)
     if doc.totals is not None:
         for name in _TOTAL_FIELDS:
-            yield _amount(doc.totals, ("totals",), name)
-    yield from _line_amounts(doc)
+            yield _amount(doc.totals, ("totals",), name, explicit=explicit)
+    yield from _line_amounts(doc, explicit)
 
 
 def amounts(ctx: RuleContext[Any]) -> tuple[AmountRef, ...]:
     """Every amount element of the document (cached per run)."""
     found: tuple[AmountRef, ...] = ctx.memo(
-        "peppol.amounts", lambda: tuple(a for a in _walk_amounts(ctx.model) if a is not None)
+        "peppol.amounts",
+        lambda: tuple(a for a in _walk_amounts(ctx.model, False) if a is not None),
     )
     return found
+
+
+def amounts_with_currency(ctx: RuleContext[Any]) -> tuple[AmountRef, ...]:
+    """The amount elements whose @currencyID differs from BT-5, in document order (cached).
+
+    The others carry BT-5 itself (`effective_currency`), so a rule on currencies that is
+    satisfied by BT-5 only needs these; far fewer than `amounts` on a long invoice.
+    """
+    found: tuple[AmountRef, ...] = ctx.memo(
+        "peppol.amounts-with-currency",
+        lambda: tuple(a for a in _walk_amounts(ctx.model, True) if a is not None),
+    )
+    return found
+
+
+def amounts_to_check(ctx: RuleContext[Any], fine: bool) -> tuple[AmountRef, ...]:
+    """The amounts a currency rule must look at: `fine` says BT-5 itself passes the rule, so
+    the amounts that carry it cannot fire and only `amounts_with_currency` are needed."""
+    return amounts_with_currency(ctx) if fine else amounts(ctx)
 
 
 def effective_currency(ref: AmountRef, doc: BillingDocument) -> str | None:
@@ -232,12 +264,16 @@ class GroupShape:
     element) and a nested group's key to its shape; other value keys are absent. `attributes`
     pairs an attribute key with the key of its element's value (an attribute without that value
     renders an empty element); `always_filled` says the group writes an implied literal element
-    (e.g. cac:TaxScheme/cbc:ID 'VAT') even when the model leaves everything out.
+    (e.g. cac:TaxScheme/cbc:ID 'VAT') even when the model leaves everything out. `text_keys`
+    and `group_keys` split the keys of `kinds`, so the walk only visits the fields that can
+    hold an empty element (set intersections, in C).
     """
 
     kinds: dict[str, Any]
     attributes: tuple[tuple[str, str], ...]
     always_filled: bool
+    text_keys: frozenset[str] = frozenset()
+    group_keys: frozenset[str] = frozenset()
 
 
 def _attribute_pairs(entries: tuple[Entry, ...]) -> tuple[tuple[str, str], ...]:
@@ -260,7 +296,11 @@ def _shape(entries: tuple[Entry, ...]) -> GroupShape:
             always_filled = True
         if element and entry.codec is not None and entry.codec.name in _TEXT_CODECS:
             kinds[entry.json] = _TEXT
-    return GroupShape(kinds, _attribute_pairs(entries), always_filled)
+    return GroupShape(
+        kinds, _attribute_pairs(entries), always_filled,
+        text_keys=frozenset(k for k, kind in kinds.items() if kind is _TEXT),
+        group_keys=frozenset(k for k, kind in kinds.items() if kind is not _TEXT),
+    )
 
 
 @cache
@@ -282,38 +322,55 @@ def _collect_empty(model: Any, shape: GroupShape, base: Path, found: list[Path])
     """Collect empty elements below `model`; return whether the group itself has content.
 
     Only the fields the model was given are visited (pydantic's fields-set): the others hold
-    their defaults, None or an empty list, which render nothing.
+    their defaults, None or an empty list, which render nothing. Class checks, not `== []`:
+    comparing a Decimal with a list is slow.
     """
-    filled = shape.always_filled
     values = model.__dict__
-    kinds = shape.kinds
-    for key in model.__pydantic_fields_set__:
+    fields_set = model.__pydantic_fields_set__
+    filled = shape.always_filled
+    for key in shape.text_keys.intersection(fields_set):
         value = values[key]
-        # Class checks, not `== []`: comparing a Decimal with a list is slow.
-        if value is None or (value.__class__ is list and not value):
+        if value is None:
             continue
-        kind = kinds.get(key)
-        if kind is None:
-            filled = True
-        elif kind is _TEXT:
-            filled = True
-            if value.__class__ is list:
+        if value.__class__ is list:
+            if value:
+                filled = True
                 found.extend((*base, key, i) for i, v in enumerate(value)
                              if not v.strip(_XML_WHITESPACE))
-            elif not value.strip(_XML_WHITESPACE):
-                found.append((*base, key))
         else:
             filled = True
-            if value.__class__ is list:
+            if not value.strip(_XML_WHITESPACE):
+                found.append((*base, key))
+    for key in shape.group_keys.intersection(fields_set):
+        value = values[key]
+        if value is None:
+            continue
+        kind = shape.kinds[key]
+        if value.__class__ is list:
+            if value:
+                filled = True
                 for index, item in enumerate(value):
                     if not _collect_empty(item, kind, (*base, key, index), found):
                         found.append((*base, key, index))
-            elif not _collect_empty(value, kind, (*base, key), found):
+        else:
+            filled = True
+            if not _collect_empty(value, kind, (*base, key), found):
                 found.append((*base, key))
     for attribute, element in shape.attributes:
         if values.get(attribute) is not None and values.get(element) is None:
             found.append((*base, element))
-    return filled
+    return filled or _has_other_value(values, fields_set, shape.kinds)
+
+
+def _has_other_value(values: dict[str, Any], fields_set: set[str], kinds: dict[str, Any]
+                     ) -> bool:
+    """Whether a field that cannot be empty (a number, a date, ...) holds a value."""
+    for key in fields_set:
+        if key not in kinds:
+            value = values[key]
+            if value is not None and not (value.__class__ is list and not value):
+                return True
+    return False
 
 
 # --- national rules: the Peppol Schematron's country variables ------------------------------

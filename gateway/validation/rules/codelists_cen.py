@@ -17,7 +17,7 @@ from gateway.validation.rules._peppol_walk import (
     KIND_COMPANY_ID,
     KIND_ENDPOINT,
     allowance_charges,
-    amounts,
+    amounts_to_check,
     effective_currency,
     identifiers,
     is_credit_note,
@@ -67,7 +67,7 @@ def type_code(ctx: RuleContext[Any]) -> Iterator[Violation]:
 @rule("BR-CL-03", "currencyID MUST be coded using ISO code list 4217 alpha-3.")
 def amount_currencies(ctx: RuleContext[Any]) -> Iterator[Violation]:
     doc = ctx.model
-    for ref in amounts(ctx):
+    for ref in amounts_to_check(ctx, _listed(doc.currency_code, _CURRENCIES)):
         currency = effective_currency(ref, doc)
         if not _listed(currency, _CURRENCIES):
             yield Violation(ref.pointer_path, f"currencyID {currency!r} is not an ISO 4217 code.")

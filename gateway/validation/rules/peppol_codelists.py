@@ -17,7 +17,7 @@ from gateway.validation.rules._peppol_flavour import BILLING, Flavour, RuleTable
 from gateway.validation.rules._peppol_helpers import normalize_space
 from gateway.validation.rules._peppol_walk import (
     allowance_charges,
-    amounts,
+    amounts_to_check,
     both_german,
     effective_currency,
     is_credit_note,
@@ -81,7 +81,7 @@ def period_description(ctx: RuleContext[Any], flavour: Flavour) -> Iterator[Viol
 def amount_currency(ctx: RuleContext[Any], flavour: Flavour) -> Iterator[Violation]:
     allowed = codelists.codes(flavour.currencies)
     doc = ctx.model
-    for ref in amounts(ctx):
+    for ref in amounts_to_check(ctx, doc.currency_code in allowed):
         currency = effective_currency(ref, doc)
         if currency not in allowed:
             yield Violation(ref.pointer_path, _not_in("Currency code", currency, "ISO 4217"))

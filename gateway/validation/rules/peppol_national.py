@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from gateway.findings import Severity
-from gateway.validation.rules._peppol_flavour import national_rule
+from gateway.validation.rules._peppol_flavour import NationalRules
 from gateway.validation.rules._peppol_helpers import no_orgnr_ok, normalize_space
 from gateway.validation.rules._peppol_walk import (
     is_credit_note,
@@ -26,12 +26,38 @@ from gateway.validation.rules._peppol_walk import (
 )
 from gateway.validation.rules.registry import RuleContext, Violation
 
-rule = national_rule
-
 
 def _country(ctx: RuleContext[Any]) -> str:
     result: str = ctx.memo("peppol.supplier-country", lambda: supplier_country(ctx.model))
     return result
+
+
+def _norwegian_supplier(ctx: RuleContext[Any]) -> bool:
+    return _country(ctx) == "NO"
+
+
+def _italian_supplier(ctx: RuleContext[Any]) -> bool:
+    return _country(ctx) == "IT"
+
+
+def _icelandic(ctx: RuleContext[Any]) -> bool:
+    return raw_country(ctx.model.seller) == "IS"
+
+
+def _nl(party: Any) -> bool:
+    address = getattr(party, "address", None) if party is not None else None
+    return address is not None and normalize_space(address.country_code).upper() == "NL"
+
+
+def _dutch_supplier(ctx: RuleContext[Any]) -> bool:
+    return _nl(ctx.model.seller)
+
+
+# Each country's rules test the supplier's country first: one guard per family.
+norway_rule = NationalRules(_norwegian_supplier)
+italy_rule = NationalRules(_italian_supplier)
+iceland_rule = NationalRules(_icelandic)
+netherlands_rule = NationalRules(_dutch_supplier)
 
 
 # --- Norway -------------------------------------------------------------------------------
@@ -39,7 +65,7 @@ def _country(ctx: RuleContext[Any]) -> str:
 _NO_VAT = re.compile(r"[0-9]{9}MVA")
 
 
-@rule("NO-R-001", "For Norwegian suppliers, a VAT number MUST be the country code prefix NO "
+@norway_rule("NO-R-001", "For Norwegian suppliers, a VAT number MUST be the country code prefix NO "
       "followed by a valid Norwegian organization number (nine numbers) followed by the "
       "letters MVA.", bt="BT-31")
 def norwegian_vat_number(ctx: RuleContext[Any]) -> Iterator[Violation]:
@@ -60,7 +86,7 @@ def _seller_vat_path(seller: Any) -> tuple[str | int, ...]:
     return ("seller", "tax_schemes")
 
 
-@rule("NO-R-002", "For Norwegian suppliers, most invoice issuers are required to append "
+@norway_rule("NO-R-002", "For Norwegian suppliers, most invoice issuers are required to append "
       "\"Foretaksregisteret\" to their invoice (tax scheme TAX).", severity=Severity.WARNING,
       bt="BT-32")
 def norwegian_enterprise_register(ctx: RuleContext[Any]) -> Iterator[Violation]:
@@ -78,7 +104,7 @@ def norwegian_enterprise_register(ctx: RuleContext[Any]) -> Iterator[Violation]:
 _IT_TAX_ID = re.compile(r"[A-Z0-9]{11,16}")
 
 
-@rule("IT-R-001", "BT-32 (Seller tax registration identifier) - For Italian suppliers BT-32 "
+@italy_rule("IT-R-001", "BT-32 (Seller tax registration identifier) - For Italian suppliers BT-32 "
       "minimum length 11 and maximum length shall be 16.", bt="BT-32")
 def italian_tax_registration(ctx: RuleContext[Any]) -> Iterator[Violation]:
     seller = ctx.model.seller
@@ -108,7 +134,7 @@ for _id, _field, _bt, _what in (
     ("IT-R-003", "city_name", "BT-37", "postal address city"),
     ("IT-R-004", "postal_zone", "BT-38", "postal address post code"),
 ):
-    rule(_id, f"{_bt} - Italian suppliers MUST provide the {_what}.", bt=_bt)(
+    italy_rule(_id, f"{_bt} - Italian suppliers MUST provide the {_what}.", bt=_bt)(
         _italian_address_rule(_field))
 
 
@@ -118,11 +144,7 @@ _EINDAGI = "EINDAGI"
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def _icelandic(ctx: RuleContext[Any]) -> bool:
-    return raw_country(ctx.model.seller) == "IS"
-
-
-@rule("IS-R-001", "If seller is icelandic then invoice type should be 380 or 381.",
+@iceland_rule("IS-R-001", "If seller is icelandic then invoice type should be 380 or 381.",
       severity=Severity.WARNING, bt="BT-3")
 def icelandic_type_code(ctx: RuleContext[Any]) -> Iterator[Violation]:
     if _icelandic(ctx) and normalize_space(ctx.model.type_code) not in ("380", "381"):
@@ -134,7 +156,7 @@ def _legal_id_is_kennitala(party: Any) -> bool:
         party.legal_registration_id_scheme_id == "0196")
 
 
-@rule("IS-R-002", "If seller is icelandic then it shall contain sellers legal id (BT-30, "
+@iceland_rule("IS-R-002", "If seller is icelandic then it shall contain sellers legal id (BT-30, "
       "scheme 0196).", bt="BT-30")
 def icelandic_seller_legal_id(ctx: RuleContext[Any]) -> Iterator[Violation]:
     if _icelandic(ctx) and not _legal_id_is_kennitala(ctx.model.seller):
@@ -147,8 +169,9 @@ def _street_and_zip(party: Any) -> bool:
         address.postal_zone is not None)
 
 
-@rule("IS-R-003", "If seller is icelandic then it shall contain his address with street name "
-      "and zip code (BT-35, BT-38).", bt="BT-35")
+@iceland_rule(
+    "IS-R-003", "If seller is icelandic then it shall contain his address with street name "
+    "and zip code (BT-35, BT-38).", bt="BT-35")
 def icelandic_seller_address(ctx: RuleContext[Any]) -> Iterator[Violation]:
     if _icelandic(ctx) and not _street_and_zip(ctx.model.seller):
         yield Violation(("seller", "address"))
@@ -158,15 +181,17 @@ def _both_icelandic(ctx: RuleContext[Any]) -> bool:
     return _icelandic(ctx) and raw_country(ctx.model.buyer) == "IS"
 
 
-@rule("IS-R-004", "If seller and buyer are icelandic then the invoice shall contain the buyers "
-      "icelandic legal identifier (BT-47, scheme 0196).", bt="BT-47")
+@iceland_rule(
+    "IS-R-004", "If seller and buyer are icelandic then the invoice shall contain the buyers "
+    "icelandic legal identifier (BT-47, scheme 0196).", bt="BT-47")
 def icelandic_buyer_legal_id(ctx: RuleContext[Any]) -> Iterator[Violation]:
     if _both_icelandic(ctx) and not _legal_id_is_kennitala(ctx.model.buyer):
         yield Violation(("buyer", "legal_registration_id"))
 
 
-@rule("IS-R-005", "If seller and buyer are icelandic then the invoice shall contain the buyers "
-      "address with street name and zip code (BT-50, BT-53).", bt="BT-50")
+@iceland_rule(
+    "IS-R-005", "If seller and buyer are icelandic then the invoice shall contain the buyers "
+    "address with street name and zip code (BT-50, BT-53).", bt="BT-50")
 def icelandic_buyer_address(ctx: RuleContext[Any]) -> Iterator[Violation]:
     if _both_icelandic(ctx) and not _street_and_zip(ctx.model.buyer):
         yield Violation(("buyer", "address"))
@@ -188,18 +213,21 @@ def _account_rule(code: str) -> Any:
     return check
 
 
-rule("IS-R-006", "If seller is icelandic and payment means code is 9 then a 12 digit account id "
-     "must exist (BT-84).", bt="BT-84")(_account_rule("9"))
-rule("IS-R-007", "If seller is icelandic and payment means code is 42 then a 12 digit account "
-     "id must exist (BT-84).", bt="BT-84")(_account_rule("42"))
+iceland_rule(
+    "IS-R-006", "If seller is icelandic and payment means code is 9 then a 12 digit account id "
+    "must exist (BT-84).", bt="BT-84")(_account_rule("9"))
+iceland_rule(
+    "IS-R-007", "If seller is icelandic and payment means code is 42 then a 12 digit account "
+    "id must exist (BT-84).", bt="BT-84")(_account_rule("42"))
 
 
 def _eindagi(doc: Any) -> list[tuple[int, Any]]:
     return [(i, d) for i, d in enumerate(doc.additional_documents) if d.description == _EINDAGI]
 
 
-@rule("IS-R-008", "If seller is icelandic and invoice contains supporting description EINDAGI "
-      "then the id form must be YYYY-MM-DD.", bt="BT-122")
+@iceland_rule(
+    "IS-R-008", "If seller is icelandic and invoice contains supporting description EINDAGI "
+    "then the id form must be YYYY-MM-DD.", bt="BT-122")
 def icelandic_eindagi_format(ctx: RuleContext[Any]) -> Iterator[Violation]:
     found = _eindagi(ctx.model) if _icelandic(ctx) else []
     if found and not _is_date(found[0][1].id):
@@ -216,15 +244,17 @@ def _is_date(value: str | None) -> bool:
     return True
 
 
-@rule("IS-R-009", "If seller is icelandic and invoice contains supporting description EINDAGI "
-      "invoice must have due date (BT-9).", bt="BT-9")
+@iceland_rule(
+    "IS-R-009", "If seller is icelandic and invoice contains supporting description EINDAGI "
+    "invoice must have due date (BT-9).", bt="BT-9")
 def icelandic_eindagi_due_date(ctx: RuleContext[Any]) -> Iterator[Violation]:
     if _icelandic(ctx) and _eindagi(ctx.model) and getattr(ctx.model, "due_date", None) is None:
         yield Violation(("due_date",))
 
 
-@rule("IS-R-010", "If seller is icelandic and invoice contains supporting description EINDAGI "
-      "the id date must be same or later than due date (BT-9).", bt="BT-9")
+@iceland_rule(
+    "IS-R-010", "If seller is icelandic and invoice contains supporting description EINDAGI "
+    "the id date must be same or later than due date (BT-9).", bt="BT-9")
 def icelandic_eindagi_after_due(ctx: RuleContext[Any]) -> Iterator[Violation]:
     found = _eindagi(ctx.model) if _icelandic(ctx) else []
     if not found:
@@ -238,18 +268,14 @@ def icelandic_eindagi_after_due(ctx: RuleContext[Any]) -> Iterator[Violation]:
 # --- the Netherlands ----------------------------------------------------------------------
 
 
-def _nl(party: Any) -> bool:
-    address = getattr(party, "address", None) if party is not None else None
-    return address is not None and normalize_space(address.country_code).upper() == "NL"
-
-
 def _complete_address(address: Any) -> bool:
     return all(getattr(address, f) is not None for f in ("street_name", "city_name",
                                                           "postal_zone"))
 
 
-@rule("NL-R-001", "For suppliers in the Netherlands, if the document is a creditnote, the "
-      "document MUST contain an invoice reference (BT-25).", bt="BT-25")
+@netherlands_rule(
+    "NL-R-001", "For suppliers in the Netherlands, if the document is a creditnote, the "
+    "document MUST contain an invoice reference (BT-25).", bt="BT-25")
 def dutch_credit_note_reference(ctx: RuleContext[Any]) -> Iterator[Violation]:
     doc = ctx.model
     if is_credit_note(doc) and doc.type_code is not None and _nl(doc.seller) and not any(
@@ -258,8 +284,9 @@ def dutch_credit_note_reference(ctx: RuleContext[Any]) -> Iterator[Violation]:
         yield Violation(("preceding_invoices",))
 
 
-@rule("NL-R-002", "For suppliers in the Netherlands the supplier's address MUST contain street "
-      "name, city and post code.", bt="BG-5")
+@netherlands_rule(
+    "NL-R-002", "For suppliers in the Netherlands the supplier's address MUST contain street "
+    "name, city and post code.", bt="BG-5")
 def dutch_seller_address(ctx: RuleContext[Any]) -> Iterator[Violation]:
     seller = ctx.model.seller
     if _nl(seller) and not _complete_address(seller.address):
@@ -276,34 +303,38 @@ def _kvk_or_oin(party: Any, role: str) -> Iterator[Violation]:
         yield Violation((role, "legal_registration_id_scheme_id"))
 
 
-@rule("NL-R-003", "For suppliers in the Netherlands, the legal entity identifier MUST be either "
-      "a KVK or OIN number (schemeID 0106 or 0190).", bt="BT-30")
+@netherlands_rule(
+    "NL-R-003", "For suppliers in the Netherlands, the legal entity identifier MUST be either "
+    "a KVK or OIN number (schemeID 0106 or 0190).", bt="BT-30")
 def dutch_seller_legal_id(ctx: RuleContext[Any]) -> Iterator[Violation]:
     seller = ctx.model.seller
     if _nl(seller):
         yield from _kvk_or_oin(seller, "seller")
 
 
-@rule("NL-R-004", "For suppliers in the Netherlands, if the customer is in the Netherlands, the "
-      "customer address MUST contain the street name, the city and post code.", bt="BG-8")
+@netherlands_rule(
+    "NL-R-004", "For suppliers in the Netherlands, if the customer is in the Netherlands, the "
+    "customer address MUST contain the street name, the city and post code.", bt="BG-8")
 def dutch_buyer_address(ctx: RuleContext[Any]) -> Iterator[Violation]:
     doc = ctx.model
     if _nl(doc.seller) and _nl(doc.buyer) and not _complete_address(doc.buyer.address):
         yield Violation(("buyer", "address"))
 
 
-@rule("NL-R-005", "For suppliers in the Netherlands, if the customer is in the Netherlands, the "
-      "customer's legal entity identifier MUST be either a KVK or OIN number (schemeID 0106 or "
-      "0190).", bt="BT-47")
+@netherlands_rule(
+    "NL-R-005", "For suppliers in the Netherlands, if the customer is in the Netherlands, the "
+    "customer's legal entity identifier MUST be either a KVK or OIN number (schemeID 0106 or "
+    "0190).", bt="BT-47")
 def dutch_buyer_legal_id(ctx: RuleContext[Any]) -> Iterator[Violation]:
     doc = ctx.model
     if _nl(doc.seller) and doc.buyer is not None and _nl(doc.buyer):
         yield from _kvk_or_oin(doc.buyer, "buyer")
 
 
-@rule("NL-R-006", "For suppliers in the Netherlands, if the fiscal representative is in the "
-      "Netherlands, the representative's address MUST contain street name, city and post "
-      "code.", bt="BG-12")
+@netherlands_rule(
+    "NL-R-006", "For suppliers in the Netherlands, if the fiscal representative is in the "
+    "Netherlands, the representative's address MUST contain street name, city and post "
+    "code.", bt="BG-12")
 def dutch_tax_representative_address(ctx: RuleContext[Any]) -> Iterator[Violation]:
     doc = ctx.model
     if _nl(doc.seller) and _nl(doc.tax_representative) and not _complete_address(
@@ -312,8 +343,9 @@ def dutch_tax_representative_address(ctx: RuleContext[Any]) -> Iterator[Violatio
         yield Violation(("tax_representative", "address"))
 
 
-@rule("NL-R-007", "For suppliers in the Netherlands, the supplier MUST provide a means of "
-      "payment (BG-16) if the payment is from customer to supplier.", bt="BG-16")
+@netherlands_rule(
+    "NL-R-007", "For suppliers in the Netherlands, the supplier MUST provide a means of "
+    "payment (BG-16) if the payment is from customer to supplier.", bt="BG-16")
 def dutch_payment_means(ctx: RuleContext[Any]) -> Iterator[Violation]:
     doc = ctx.model
     if doc.totals is None or not _nl(doc.seller) or doc.payment_means:
@@ -324,8 +356,9 @@ def dutch_payment_means(ctx: RuleContext[Any]) -> Iterator[Violation]:
         yield Violation(("payment_means",))
 
 
-@rule("NL-R-008", "For suppliers in the Netherlands, if the customer is in the Netherlands, the "
-      "payment means code MUST be one of 30, 48, 49, 57, 58 or 59.", bt="BT-81")
+@netherlands_rule(
+    "NL-R-008", "For suppliers in the Netherlands, if the customer is in the Netherlands, the "
+    "payment means code MUST be one of 30, 48, 49, 57, 58 or 59.", bt="BT-81")
 def dutch_payment_means_code(ctx: RuleContext[Any]) -> Iterator[Violation]:
     doc = ctx.model
     if not (_nl(doc.seller) and _nl(doc.buyer)):
@@ -335,8 +368,9 @@ def dutch_payment_means_code(ctx: RuleContext[Any]) -> Iterator[Violation]:
             yield Violation(("payment_means", index, "code"))
 
 
-@rule("NL-R-009", "For suppliers in the Netherlands, if an order line reference is used, there "
-      "must be an order reference on the document level (BT-13).", bt="BT-13")
+@netherlands_rule(
+    "NL-R-009", "For suppliers in the Netherlands, if an order line reference is used, there "
+    "must be an order reference on the document level (BT-13).", bt="BT-13")
 def dutch_order_reference(ctx: RuleContext[Any]) -> Iterator[Violation]:
     doc = ctx.model
     if not _nl(doc.seller) or doc.purchase_order_reference is not None:

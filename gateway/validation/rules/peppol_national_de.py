@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gateway.findings import Severity
-from gateway.validation.rules._peppol_flavour import national_rule as rule
+from gateway.validation.rules._peppol_flavour import NationalRules
 from gateway.validation.rules._peppol_helpers import de_iban_ok, normalize_space
 from gateway.validation.rules._peppol_walk import both_german
 from gateway.validation.rules.registry import Path, RuleContext, Violation
@@ -27,6 +27,8 @@ _LINE_END = re.compile(r"[ \t\n\r]*\n")
 _EMAIL = re.compile(r"[^@\s]+@([^@.\s]+\.)+[^@.\s]+\Z")
 _TELEPHONE = re.compile(r".*([0-9].*){3,}.*")
 _URL = re.compile(r"([a-zA-Z])([a-zA-Z0-9+.-])+:.*")
+
+rule = NationalRules(both_german)
 
 
 def _filled(value: str | None) -> bool:

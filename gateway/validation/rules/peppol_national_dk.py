@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from gateway.validation.rules._peppol_flavour import national_rule as rule
+from gateway.validation.rules._peppol_flavour import NationalRules
 from gateway.validation.rules._peppol_helpers import normalize_space, xpath_number
 from gateway.validation.rules._peppol_walk import allowance_charges, is_credit_note, raw_country
 from gateway.validation.rules.registry import Path, RuleContext, Violation
@@ -27,6 +27,9 @@ def _seller_danish(ctx: RuleContext[Any]) -> bool:
 
 def _both_danish(ctx: RuleContext[Any]) -> bool:
     return _seller_danish(ctx) and raw_country(ctx.model.buyer) == "DK"
+
+
+rule = NationalRules(_seller_danish)  # every DK-R-* rule is about a Danish seller
 
 
 def _has_legal_id(party: Any) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gateway.findings import Severity
-from gateway.validation.rules._peppol_flavour import national_rule as rule
+from gateway.validation.rules._peppol_flavour import NationalRules
 from gateway.validation.rules._peppol_helpers import (
     castable_as_integer,
     greek_tin_ok,
@@ -41,6 +41,15 @@ _MARK_NUMBER = re.compile(r"[1-9]")
 def _greek_sender(ctx: RuleContext[Any]) -> bool:
     result: bool = ctx.memo("peppol.gr-sender", lambda: supplier_country(ctx.model) in _GREEK)
     return result
+
+
+def _greek_accounting_supplier(ctx: RuleContext[Any]) -> bool:
+    """`$accountingSupplierCountry` (the tax representative left out) is GR or EL (GR-R-009)."""
+    return supplier_country(ctx.model, via_tax_representative=False) in _GREEK
+
+
+rule = NationalRules(_greek_sender)  # every GR rule but GR-R-009 is about a Greek sender
+accounting_supplier_rule = NationalRules(_greek_accounting_supplier)
 
 
 def _greek_receiver(ctx: RuleContext[Any]) -> bool:
@@ -249,10 +258,11 @@ def _endpoint_rule(party: Any, role: str) -> Iterator[Violation]:
         yield Violation((role, "endpoint_id"))
 
 
-@rule("GR-R-009", "Greek suppliers that send an invoice through the PEPPOL network must use a "
-      "correct TIN number as an electronic address (schemeID 9933).", bt="BT-34")
+@accounting_supplier_rule(
+    "GR-R-009", "Greek suppliers that send an invoice through the PEPPOL network must use a "
+    "correct TIN number as an electronic address (schemeID 9933).", bt="BT-34")
 def greek_seller_endpoint(ctx: RuleContext[Any]) -> Iterator[Violation]:
-    if supplier_country(ctx.model, via_tax_representative=False) in _GREEK:
+    if _greek_accounting_supplier(ctx):
         yield from _endpoint_rule(ctx.model.seller, "seller")
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.findings import Severity
-from gateway.validation.rules._peppol_flavour import national_rule as rule
+from gateway.validation.rules._peppol_flavour import NationalRules
 from gateway.validation.rules._peppol_helpers import (
     is_number,
     normalize_space,
@@ -27,6 +27,9 @@ _F_SKATT = "GODKÄND FÖR F-SKATT"
 
 def _swedish_seller(ctx: RuleContext[Any]) -> bool:
     return raw_country(ctx.model.seller) == "SE"
+
+
+rule = NationalRules(_swedish_seller)  # every SE-R-* rule is about a Swedish seller
 
 
 def _swedish_vat(ctx: RuleContext[Any]) -> tuple[int, str] | None:

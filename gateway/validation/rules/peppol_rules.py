@@ -21,7 +21,7 @@ from gateway.validation.rules._peppol_walk import (
     ROLE_SUBTOTAL_TAX,
     ROLE_TAX_TOTAL_ACCOUNTING,
     allowance_charges,
-    amounts,
+    amounts_to_check,
     both_german,
     document_shape,
     effective_currency,
@@ -236,7 +236,8 @@ def mandate_for_direct_debit(ctx: RuleContext[Any], flavour: Flavour) -> Iterato
 def amounts_in_document_currency(ctx: RuleContext[Any], flavour: Flavour
                                  ) -> Iterator[Violation]:
     doc = ctx.model
-    for ref in amounts(ctx):
+    # An amount without @currencyID of its own carries BT-5: it passes when BT-5 is there.
+    for ref in amounts_to_check(ctx, doc.currency_code is not None):
         if ref.role == ROLE_TAX_TOTAL_ACCOUNTING:
             continue
         if ref.role == ROLE_SUBTOTAL_TAX and not flavour.r051_checks_subtotal_tax:

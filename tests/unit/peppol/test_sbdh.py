@@ -141,3 +141,14 @@ def test_participant_case_is_ignored_in_the_comparison() -> None:
         action=str(header.document_type),
         service=header.process.value,
     )
+
+
+def test_a_closing_tag_in_a_header_comment_does_not_shift_the_document() -> None:
+    envelope, _ = wrap(now=NOW)
+    tricked = envelope.replace(
+        b"<sh:HeaderVersion>", b"<!-- </sh:StandardBusinessDocumentHeader> --><sh:HeaderVersion>", 1
+    )
+    document = sbdh.unwrap(tricked, max_bytes=1 << 20).document
+    root = etree.fromstring(document)
+    assert etree.QName(root).localname == "Invoice"
+    assert b"HeaderVersion" not in document

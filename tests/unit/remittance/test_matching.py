@@ -69,7 +69,8 @@ def test_full_number_in_text_with_discount_within_terms(
 def test_discount_after_the_date_is_unearned(ledger: Ledger, payment: LineFactory) -> None:
     result = Matcher(ledger).match(
         payment("583.10", "INV-2025-0004712", booked=date(2025, 6, 20)))
-    assert result.match is not None and result.match.fit == "unearned_discount"
+    assert result.match is not None
+    assert result.match.fit == "unearned_discount"
     assert residuals(result) == {"discount_unearned": "11.90"}
 
 
@@ -121,7 +122,8 @@ def test_partial_payment_leaves_the_rest_open(ledger: Ledger, payment: LineFacto
     assert residuals(result) == {"open_rest": "790.00"}
     assert ledger.open_minor[0] == 79000
     rest = Matcher(ledger).match(payment("790.00", "Restzahlung INV-2025-0004711"))
-    assert rest.decision is Decision.AUTO and ledger.open_minor[0] == 0
+    assert rest.decision is Decision.AUTO
+    assert ledger.open_minor[0] == 0
 
 
 def test_bank_fee_within_tolerance(ledger: Ledger, payment: LineFactory) -> None:
@@ -150,7 +152,8 @@ def test_foreign_currency_with_instructed_amount(ledger: Ledger, payment: LineFa
                    instructed_currency="USD")
     result = Matcher(ledger).match(line)
     assert result.decision is Decision.AUTO
-    assert result.match is not None and result.match.fit == "fx"
+    assert result.match is not None
+    assert result.match.fit == "fx"
     assert allocated(result) == {"I-INV-2025-0005000": "840.00"}
 
 
@@ -158,7 +161,8 @@ def test_foreign_currency_at_a_reference_rate(ledger: Ledger, payment: LineFacto
     rates = FxRates({("USD", "EUR"): Decimal("0.92")})
     line = payment("776.00", "INV-2025-0005000", iban="AT611904300234573201", name="Alpen Bau")
     result = Matcher(ledger, fx_rates=rates).match(line)
-    assert result.match is not None and result.match.fit == "fx"
+    assert result.match is not None
+    assert result.match.fit == "fx"
     assert result.decision is Decision.AUTO
 
 
@@ -211,7 +215,8 @@ def test_duplicate_payment_is_flagged(ledger: Ledger, payment: LineFactory) -> N
     assert matcher.match(first).decision is Decision.AUTO
     second = matcher.match(again)
     assert second.decision is Decision.REVIEW
-    assert Flag.DUPLICATE in second.flags and second.duplicate_of == first.line_id
+    assert Flag.DUPLICATE in second.flags
+    assert second.duplicate_of == first.line_id
 
 
 def test_settled_item_is_not_applied_twice(ledger: Ledger, payment: LineFactory) -> None:
@@ -278,7 +283,8 @@ def test_unlinked_advice_needs_a_unique_link(ledger: Ledger, payment: LineFactor
     notice = advice("A2", "238.00", [("INV-2025-0004713", "238.00")])
     one = payment("238.00", None)
     result = Matcher(ledger, advices=[notice], payments=[one]).match(one)
-    assert result.decision is Decision.AUTO and "advice_by_amount" in reasons(result)
+    assert result.decision is Decision.AUTO
+    assert "advice_by_amount" in reasons(result)
 
     fresh = Ledger(ledger.items, ledger.customers.values())
     twin = payment("238.00", None)

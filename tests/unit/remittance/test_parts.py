@@ -34,7 +34,8 @@ def test_number_shape_is_learned() -> None:
     shape = NumberShape.learn(["INV-2025-0004711", "INV-2024-0000001", "INV-2025-0100000"])
     assert shape.prefixes == frozenset({"INV"})
     assert (shape.min_digits, shape.max_digits, shape.groups) == (11, 11, (4, 7))
-    assert shape.groups_match([4, 7]) and shape.groups_match([3, 7])
+    assert shape.groups_match([4, 7])
+    assert shape.groups_match([3, 7])
     assert not shape.groups_match([5, 5])
 
 
@@ -78,7 +79,8 @@ def test_learned_account_shared_by_two_customers_stops_identifying(ledger: Ledge
     assert payers.identify(factor).account_customer == "C1"
     payers.learn("C2", factor)
     identity = payers.identify(factor)
-    assert identity.account_customer is None and identity.account_shared
+    assert identity.account_customer is None
+    assert identity.account_shared
 
 
 def test_reconcile_explains_discount_and_fee(ledger: Ledger) -> None:
@@ -113,7 +115,8 @@ def test_money_minor_units() -> None:
 
 def test_references() -> None:
     reference = make_rf("20250004711")
-    assert reference.endswith("20250004711") and is_valid_rf(reference)
+    assert reference.endswith("20250004711")
+    assert is_valid_rf(reference)
     spaced = " ".join(reference[i:i + 4] for i in range(0, len(reference), 4))
     assert is_valid_rf(spaced)
     assert not is_valid_rf(reference[:-1] + "2")
