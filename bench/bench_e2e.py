@@ -21,13 +21,14 @@ entries, queued, claimed by an outbox worker and POSTed to the partner.
 
 The median of R runs is printed, per backend and process count. With --profile DIR the first
 gateway process of each configuration is sampled with py-spy (if installed) during the
-measured phase and a flame graph is written to DIR.
+measured phase; its collapsed stacks (py-spy raw format, input of flamegraph tools) go to DIR.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import statistics
@@ -70,6 +71,21 @@ class RunResult:
     api_p50_ms: float
     api_p99_ms: float
     seconds: float
+    cpu_ms_per_invoice: float
+    """CPU time of the gateway processes (user + system) per measured invoice."""
+
+
+def cpu_seconds(pids: list[int | None]) -> float:
+    """User + system CPU time so far of the processes (Linux /proc), threads included."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        if pid is None:
+            continue
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -123,11 +139,13 @@ async def _wait_received(partner: CountingPartner, message_ids: dict[str, str]) 
 
 def _start_profiler(pid: int | None, directory: Path | None, label: str
                     ) -> subprocess.Popen[bytes] | None:
-    if directory is None or pid is None or shutil.which("py-spy") is None:
+    beside = Path(sys.executable).with_name("py-spy")
+    spy = shutil.which("py-spy") or (str(beside) if beside.exists() else None)
+    if directory is None or pid is None or spy is None:
         return None
     directory.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(
-        ["py-spy", "record", "--pid", str(pid), "--rate", "200", "--subprocesses",
+        [spy, "record", "--pid", str(pid), "--rate", "200", "--subprocesses",
          "--output", str(directory / f"{label}.folded"), "--format", "raw"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -156,22 +174,40 @@ async def one_run(config: Config, args: argparse.Namespace, run: int) -> RunResu
                                  workers=args.workers, env={"GATEWAY_LOG_LEVEL": "WARNING"})
         stack.callback(cluster.stop)
         await cluster.start()
-        receiver = await cluster.onboard_receiver(partner, root / "receiver-token")
-        ids, _, _ = await _send(cluster, receiver, warmup, args.concurrency, args.keys)
-        await _wait_received(partner, ids)
-        label = f"{config.backend}-{config.processes}p-run{run}"
-        profiler = _start_profiler(cluster.processes[0].pid, args.profile, label) \
-            if run == 0 else None
-        ids, started, api = await _send(cluster, receiver, measured, args.concurrency,
-                                        args.keys)
-        await _wait_received(partner, ids)
-        _stop_profiler(profiler)
+        try:
+            ids, started, api, cpu = await _measure(cluster, partner, config, args, run,
+                                                    warmup, measured, root)
+        except SystemExit:
+            print(cluster.logs(), file=sys.stderr)
+            raise
     arrivals = {key: partner.first_seen[message_id] for key, message_id in ids.items()}
     latencies = [arrivals[key] - started[key] for key in ids]
     elapsed = max(arrivals.values()) - min(started.values())
     return RunResult(len(ids) / elapsed, percentile(latencies, 0.5) * 1000,
                      percentile(latencies, 0.99) * 1000, percentile(api, 0.5) * 1000,
-                     percentile(api, 0.99) * 1000, elapsed)
+                     percentile(api, 0.99) * 1000, elapsed, cpu / len(ids) * 1000)
+
+
+async def _measure(cluster: Cluster, partner: CountingPartner, config: Config,
+                   args: argparse.Namespace, run: int, warmup: list[tuple[str, bytes]],
+                   measured: list[tuple[str, bytes]], root: Path
+                   ) -> tuple[dict[str, str], dict[str, float], list[float], float]:
+    receiver = await cluster.onboard_receiver(partner, root / "receiver-token")
+    ids, _, _ = await _send(cluster, receiver, warmup, args.concurrency, args.keys)
+    await _wait_received(partner, ids)
+    label = f"{config.backend}-{config.processes}p-run{run}"
+    profiler = _start_profiler(cluster.processes[0].pid, args.profile, label) \
+        if run == 0 else None
+    pids = [process.pid for process in cluster.processes]
+    cpu_before = cpu_seconds(pids)
+    try:
+        ids, started, api = await _send(cluster, receiver, measured, args.concurrency,
+                                        args.keys)
+        await _wait_received(partner, ids)
+        cpu = cpu_seconds(pids) - cpu_before
+    finally:
+        _stop_profiler(profiler)
+    return ids, started, api, cpu
 
 
 def _median(results: list[RunResult]) -> RunResult:
@@ -179,18 +215,19 @@ def _median(results: list[RunResult]) -> RunResult:
         return statistics.median(getattr(r, name) for r in results)
 
     return RunResult(med("throughput"), med("p50_ms"), med("p99_ms"), med("api_p50_ms"),
-                     med("api_p99_ms"), med("seconds"))
+                     med("api_p99_ms"), med("seconds"), med("cpu_ms_per_invoice"))
 
 
 def _row(config: Config, result: RunResult, runs: list[RunResult]) -> str:
     spread = ", ".join(f"{r.throughput:.0f}" for r in runs)
     return (f"| {config.backend} | {config.processes} | {result.throughput:.1f} "
             f"| {result.p50_ms:.0f} | {result.p99_ms:.0f} | {result.api_p50_ms:.0f} "
-            f"| {result.api_p99_ms:.0f} | {spread} |")
+            f"| {result.api_p99_ms:.0f} | {result.cpu_ms_per_invoice:.1f} | {spread} |")
 
 
 HEADER = ("| database | processes | invoices/s (median) | p50 ms | p99 ms | API p50 ms "
-          "| API p99 ms | invoices/s per run |\n|---|---|---|---|---|---|---|---|")
+          "| API p99 ms | gateway CPU ms/invoice | invoices/s per run |\n"
+          "|---|---|---|---|---|---|---|---|---|")
 
 
 async def main(args: argparse.Namespace) -> list[str]:
@@ -206,7 +243,8 @@ async def main(args: argparse.Namespace) -> list[str]:
             for run in range(args.runs):
                 result = await one_run(config, args, run)
                 print(f"{backend} x{processes} run {run + 1}: {result.throughput:.1f} "
-                      f"invoices/s, p50 {result.p50_ms:.0f} ms, p99 {result.p99_ms:.0f} ms",
+                      f"invoices/s, p50 {result.p50_ms:.0f} ms, p99 {result.p99_ms:.0f} ms, "
+                      f"{result.cpu_ms_per_invoice:.1f} CPU ms/invoice",
                       file=sys.stderr)
                 runs.append(result)
             rows.append(_row(config, _median(runs), runs))
@@ -229,7 +267,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--idempotency-keys", dest="keys", action="store_true",
                         help="send an Idempotency-Key with every request")
     parser.add_argument("--profile", type=Path, default=None,
-                        help="write py-spy flame graphs of the first run here")
+                        help="write py-spy collapsed stacks of the first run here")
     parser.add_argument("--output", type=Path, default=None,
                         help="also append the result table (and the command) to this file")
     return parser.parse_args(argv)

@@ -13,10 +13,11 @@ No globals (DESIGN.md §10, habit 9): every resource is created and closed by a
 
 Routes: the public /openapi.json, /healthz, /readyz, /health and /metrics on the root app, the
 partner API as a sub-app under /v1 (partner API keys, rate-limited per key), the admin API as
-a sub-app under /admin/v1 (admin key), the admin web UI under /ui (gateway.admin). Every
-request is rate-limited per source address and every response carries the hardening headers
-(gateway.observability). Several apps can run in one process (tests, demos): nothing is
-shared between them, metrics registries included.
+a sub-app under /admin/v1 (admin key), the admin web UI under /ui (gateway.admin); when the
+settings make it a Peppol access point, POST /as4 and our SMP under /smp (gateway.api.peppol,
+docs/peppol.md). Every request is rate-limited per source address and every response
+carries the hardening headers (gateway.observability). Several apps can run in one process
+(tests, demos): nothing is shared between them, metrics registries included.
 
     app = create_app(Settings.from_env())
     web.run_app(app, host=..., port=...)              # or: runner = await start(app, host, port)
@@ -119,11 +120,14 @@ def create_app(settings: Settings, options: AppOptions | None = None) -> web.App
     app[keys.WEBHOOK_WAKEUP] = asyncio.Event()
     app[keys.OUTBOX_WORKERS] = []
     app[keys.WEBHOOK_DISPATCHERS] = []
-    app[OPENAPI_DOCUMENT] = build_openapi(APIS, server_url=settings.public_url)
     app.cleanup_ctx.extend([_database, _http_client, _analyzer, _transports, _workers,
                             _recovery])
+    peppol = _peppol_apis(app, settings, options)  # after the extend: its task needs the client
+    app[OPENAPI_DOCUMENT] = build_openapi((*APIS, *peppol), server_url=settings.public_url)
     public, partner, admin = APIS
     _add_routes(app, public)
+    for api in peppol:
+        _add_routes(app, api)
     app.add_subapp(partner.prefix, _sub_app(partner, (partner_auth, limit_by_partner_key)))
     app.add_subapp(admin.prefix, _sub_app(admin, (admin_auth,)))
     app.add_subapp(UI_PREFIX, create_ui_app())
@@ -177,11 +181,30 @@ async def _analyzer(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+def _peppol_apis(app: web.Application, settings: Settings,
+                 options: AppOptions) -> tuple[Api, ...]:
+    """POST /as4 and our SMP when the gateway is a Peppol access point (docs/peppol.md); the
+    AS4 stack is imported only then."""
+    if not settings.peppol_enabled:
+        return ()
+    from gateway.api.peppol import mount_access_point
+
+    return (mount_access_point(app, settings, clock=options.clock),)
+
+
+def _transport_deps(app: web.Application) -> TransportDeps:
+    session, clock = app[keys.HTTP_CLIENT], app[keys.OPTIONS].clock
+    if not app[keys.SETTINGS].peppol_enabled:
+        return TransportDeps(http_session=session, clock=clock)
+    from gateway.api.peppol import transport_config
+
+    return TransportDeps(http_session=session, clock=clock, peppol_as4=transport_config(app))
+
+
 async def _transports(app: web.Application) -> AsyncIterator[None]:
     options = app[keys.OPTIONS]
     registry = options.transport_registry or default_registry()
-    deps = TransportDeps(http_session=app[keys.HTTP_CLIENT], clock=options.clock)
-    app[keys.TRANSPORTS] = TransportSet(registry, deps)
+    app[keys.TRANSPORTS] = TransportSet(registry, _transport_deps(app))
     yield
 
 

@@ -74,6 +74,45 @@ class Settings:
     hsts_max_age: int = 31_536_000
     """Strict-Transport-Security max-age (seconds) sent when the service is reached over
     HTTPS (TLS on, or an https public_url); 0: no HSTS header."""
+    # Peppol access point (docs/peppol.md): set both AP files to enable POST /as4, the SMP
+    # and the peppol-as4 transport. List values are comma-separated, except the CA file
+    # lists (os.pathsep, as gateway.peppol.truststore reads them).
+    peppol_ap_key_file: Path | None = None
+    """PEM private key of our access point (unencrypted; keep it mode 0600)."""
+    peppol_ap_cert_file: Path | None = None
+    """PEM certificate of our access point (leaf first, then its CA); CN = the seat id."""
+    peppol_seat_id: str | None = None
+    """Expected seat id (e.g. POP000123); checked against the certificate's CN when set."""
+    peppol_participants: str | None = None
+    """Our participant ids (``0088:5790000435975``, comma-separated): C1 of what we send
+    (the first) and the final recipients we accept and publish."""
+    peppol_services: str | None = None
+    """What we receive: ``<document type id> <process id>`` pairs separated by ``;``.
+    None: Peppol BIS Billing 3.0 invoice and credit note."""
+    peppol_country_c1: str | None = None
+    """ISO 3166 country of C1 for the SBDH COUNTRY_C1 scope (required to send)."""
+    peppol_ap_ca_files: str | None = None
+    """Peppol root(s) + access-point CA(s), G2 and/or G3 (PEM paths, os.pathsep-separated)."""
+    peppol_smp_ca_files: str | None = None
+    """Peppol root(s) + SMP CA(s): verifies SMP responses (needed for discovery)."""
+    peppol_sml_zone: str | None = None
+    """SML DNS zone for discovery: participant.sml.prod.tech.peppol.org. (production),
+    participant.sml.test.tech.peppol.org. (test) or a local zone."""
+    peppol_sml_nameservers: str | None = None
+    """DNS servers to ask (``ip`` or ``ip:port``, comma-separated); None: the system's."""
+    peppol_smp_url: str | None = None
+    """A fixed SMP for every receiver instead of the SML lookup (closed networks)."""
+    peppol_smp_publish: bool = False
+    """Serve our SMP under /smp for peppol_participants (needs the SMP key and certificate)."""
+    peppol_smp_key_file: Path | None = None
+    peppol_smp_cert_file: Path | None = None
+    peppol_as4_url: str | None = None
+    """Our AS4 URL as published in the SMP; None: public_url + /as4."""
+    peppol_revocation: str = "soft"
+    """soft (unknown status accepted and logged), hard (refused, retry later) or off."""
+    peppol_crl_sources: str | None = None
+    """CRLs to load (http(s):// URLs or file: paths, comma-separated), refreshed hourly;
+    the CRL distribution points of the certificates seen are fetched too."""
 
     @property
     def effective_database_url(self) -> str:
@@ -88,6 +127,11 @@ class Settings:
     @property
     def tls_enabled(self) -> bool:
         return self.tls_cert_file is not None and self.tls_key_file is not None
+
+    @property
+    def peppol_enabled(self) -> bool:
+        """The gateway is a Peppol access point (docs/peppol.md)."""
+        return self.peppol_ap_key_file is not None and self.peppol_ap_cert_file is not None
 
     @property
     def served_over_https(self) -> bool:
@@ -234,10 +278,23 @@ def _to_path(raw: object, from_text: bool) -> Path:
     return Path(_to_str(raw, from_text)).expanduser()
 
 
+_TRUE_TEXT = frozenset({"1", "true", "yes", "on"})
+_FALSE_TEXT = frozenset({"0", "false", "no", "off"})
+
+
+def _to_bool(raw: object, from_text: bool) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if from_text and isinstance(raw, str) and raw.strip().lower() in _TRUE_TEXT | _FALSE_TEXT:
+        return raw.strip().lower() in _TRUE_TEXT
+    raise TypeError
+
+
 _CONVERTERS: dict[type, Callable[[object, bool], Any]] = {
-    int: _to_int, float: _to_float, str: _to_str, Path: _to_path,
+    int: _to_int, float: _to_float, str: _to_str, Path: _to_path, bool: _to_bool,
 }
-_KIND_NAMES = {int: "an integer", float: "a number", str: "a string", Path: "a path (string)"}
+_KIND_NAMES = {int: "an integer", float: "a number", str: "a string", Path: "a path (string)",
+               bool: "true or false"}
 
 
 def _range_problems(settings: Settings) -> list[str]:
@@ -263,6 +320,32 @@ def _range_problems(settings: Settings) -> list[str]:
               f"rate_limit_{scope}_burst", "must be at least 1")
     check(settings.hsts_max_age >= 0, "hsts_max_age", "must be 0 or more")
     problems += _tls_problems(settings)
+    problems += _peppol_problems(settings)
+    return problems
+
+
+PEPPOL_REVOCATION_POLICIES = ("soft", "hard", "off")
+
+
+def _peppol_problems(settings: Settings) -> list[str]:
+    """File presence and enumerations; the contents are checked when the app builds the
+    access point (gateway.peppol.access_point), with the setting named too."""
+    problems = []
+    if settings.peppol_revocation not in PEPPOL_REVOCATION_POLICIES:
+        problems.append(f"setting 'peppol_revocation' ({env_name('peppol_revocation')}) must be "
+                        f"one of {', '.join(PEPPOL_REVOCATION_POLICIES)}; "
+                        f"got {settings.peppol_revocation!r}")
+    pairs = (("peppol_ap_key_file", "peppol_ap_cert_file"),
+             ("peppol_smp_key_file", "peppol_smp_cert_file"))
+    for first, second in pairs:
+        if (getattr(settings, first) is None) != (getattr(settings, second) is None):
+            missing = first if getattr(settings, first) is None else second
+            problems.append(f"setting {missing!r} ({env_name(missing)}) is required when "
+                            f"{first if missing == second else second!r} is set")
+    for name in (*pairs[0], *pairs[1]):
+        path = getattr(settings, name)
+        if path is not None and not path.is_file():
+            problems.append(f"setting {name!r} ({env_name(name)}): file {path} does not exist")
     return problems
 
 

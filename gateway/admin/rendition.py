@@ -136,6 +136,7 @@ def _line(line: Mapping[str, Any]) -> LineView:
 def _facts(doc: Mapping[str, Any], document_type: str | None) -> tuple[tuple[str, str], ...]:
     candidates = (
         ("Document type", document_type or ""),
+        ("Number (BT-1; order BT-13)", _text(doc.get("id"))),
         ("Type code (BT-3)", _text(doc.get("type_code") or doc.get("order_type_code"))),
         ("Issue date (BT-2)", _text(doc.get("issue_date"))),
         ("Due date (BT-9)", _text(doc.get("due_date"))),

@@ -1,5 +1,6 @@
 """The HTTP API (aiohttp): the partner API under /v1, the admin API under /admin/v1 (a
-sub-app with its own authentication), and the public /openapi.json and /health.
+sub-app with its own authentication), and the public /openapi.json, probes (/healthz,
+/readyz, /health) and /metrics.
 
 `APIS` lists every operation; gateway.app registers exactly these and
 gateway.api.openapi describes exactly these. Errors are application/problem+json

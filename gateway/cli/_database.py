@@ -26,7 +26,7 @@ def database_url_option(func: F) -> F:
 
 
 def resolve_url(database_url: str | None) -> str:
-    return database_url or Settings.from_env().effective_database_url
+    return database_url or Settings.load().effective_database_url
 
 
 @contextmanager

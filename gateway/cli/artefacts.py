@@ -24,7 +24,7 @@ _DATA_DIR = click.option(
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    return Settings.from_env().with_overrides(data_dir=data_dir)
+    return Settings.load().with_overrides(data_dir=data_dir)
 
 
 @click.group("artefacts")

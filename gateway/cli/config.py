@@ -64,6 +64,10 @@ def check(config_path: Path | None) -> None:
     with reported_errors():
         settings = Settings.load(path)
         server_ssl_context(settings)
+        if settings.peppol_enabled:  # the AP keys, trust stores and identifiers (docs/peppol.md)
+            from gateway.peppol.access_point import build_access_point
+
+            build_access_point(settings)
     origin = f"file {path} and environment" if path else "environment only (no file)"
     click.echo(f"configuration OK ({origin})")
 
@@ -89,5 +93,5 @@ def toml_line(key: str, value: Any, source: str) -> str:
     """One ``key = value  # source`` line; an unset value is shown commented out."""
     if value is None:
         return f"# {key} is unset  ({source})"
-    rendered = json.dumps(value) if isinstance(value, str) else repr(value)
+    rendered = json.dumps(value) if isinstance(value, str | bool) else repr(value)
     return f"{key} = {rendered}  # {source}"

@@ -58,7 +58,7 @@ def command(
 ) -> None:
     """Convert between the canonical JSON and Peppol UBL."""
     with reported_errors():
-        settings = Settings.from_env()
+        settings = Settings.load()
         data = read_input(source, settings.max_document_bytes)
         result, findings = convert_bytes(
             data, to=to, type_key=type_key, max_bytes=settings.max_document_bytes

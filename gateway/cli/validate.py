@@ -104,7 +104,7 @@ def command(
 ) -> None:
     """Validate a UBL document (or gateway JSON) layer by layer: parse, XSD, Schematron, rules."""
     with reported_errors():
-        settings = Settings.from_env()
+        settings = Settings.load()
         data = read_input(source, settings.max_document_bytes)
         report = validate_bytes(data, _validator(settings, artefacts_dir), _rule_sets(rules))
     if output_format == "json":

@@ -11,7 +11,9 @@
    or ``rejected`` (stored with its findings; ``document.rejected`` is queued).
 
 A process that dies between 1 and 3 leaves the exchange ``received``; `resume_stale` (run
-periodically by the app) finishes such exchanges from the stored bytes.
+periodically by the app) finishes such exchanges from the stored bytes. `process_stored` runs
+2-3 for one exchange persisted elsewhere (the AS4 endpoint stores before it answers, then
+hands the exchange id over).
 """
 
 from __future__ import annotations
@@ -168,19 +170,36 @@ class InboundPipeline:
         }
         await events.emit(session, events.DOCUMENT_REJECTED, data, now=now, partner_id=None)
 
+    async def process_stored(
+        self, exchange_id: str, *, actor: str = SYSTEM_ACTOR
+    ) -> InboundResult:
+        """Finish an inbound exchange whose document is already stored (state ``received``):
+        validate → parse → route (or reject), as `receive` does after persisting. Used when
+        another component persisted the reception (the AS4 endpoint's StoreSink) and by
+        `resume_stale`. An exchange no longer ``received`` is returned unchanged."""
+        async with self.db.read() as session:
+            exchange = await exchanges_repo.get_exchange(session, exchange_id)
+            if exchange.document_id is None:
+                raise InputError(f"exchange {exchange.id} has no document")
+            document = await documents_repo.get_document(session, exchange.document_id)
+        bind_exchange(exchange_id)
+        if exchange.state != State.RECEIVED.value:
+            return InboundResult(exchange, document, exchange.state == State.DUPLICATE.value)
+        analysis = await asyncio.to_thread(
+            self.analyzer.analyze, document.raw, media_type_of(document.content_type),
+            document.document_type,
+        )
+        result = await self._finish(exchange_id, analysis, actor)
+        self._count(result.exchange, result.exchange.state)
+        return result
+
     async def resume_stale(self, *, older_than: timedelta = STALE_AFTER, limit: int = 20) -> int:
         """Finish inbound exchanges left ``received`` by a process that stopped mid-way."""
         cutoff = self.clock() - older_than
         async with self.db.read() as session:
             stale = await _stale_receptions(session, cutoff, limit)
-        for exchange_id, document_id in stale:
-            async with self.db.read() as session:
-                document = await documents_repo.get_document(session, document_id)
-            analysis = await asyncio.to_thread(
-                self.analyzer.analyze, document.raw, media_type_of(document.content_type),
-                document.document_type,
-            )
-            await self._finish(exchange_id, analysis, SYSTEM_ACTOR)
+        for exchange_id, _ in stale:
+            await self.process_stored(exchange_id)
             _log.warning("resumed inbound exchange %s left in state received", exchange_id)
         return len(stale)
 

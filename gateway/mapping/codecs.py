@@ -24,6 +24,7 @@ class CodecError(ValueError):
 
 # xsd:decimal: optional sign, digits, optional fraction; no exponent, no grouping.
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_SIGNS = ("+", "-")
 # EN 16931 / PEPPOL-EN16931-F001: dates are YYYY-MM-DD, no time zone.
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
@@ -41,7 +42,10 @@ def _write_text(value: Any) -> str:
 
 def _read_decimal(text: str) -> Decimal:
     stripped = text.strip()
-    if not _DECIMAL.fullmatch(stripped):
+    # The common forms (digits with at most one point, one sign) without the regex: each
+    # is in the regex's language, whose \d also means str.isdecimal() characters.
+    digits = stripped[1:] if stripped[:1] in _SIGNS else stripped
+    if not digits.replace(".", "", 1).isdecimal() and not _DECIMAL.fullmatch(stripped):
         raise CodecError(f"{text!r} is not a decimal number")
     return Decimal(stripped)
 

@@ -20,6 +20,8 @@ from gateway.jsonio import JsonFloat
 def _to_decimal(value: Any) -> Decimal:
     if value.__class__ is Decimal and value.is_finite():
         return value  # the common case when reading UBL: already parsed
+    if value.__class__ is str:  # the common case when reading JSON
+        return _decimal_from_text(value)
     if isinstance(value, bool):
         raise ValueError("expected a decimal string such as \"100.00\", got a boolean")
     if isinstance(value, JsonFloat | float):
@@ -31,12 +33,19 @@ def _to_decimal(value: Any) -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"{value!r} is not a decimal number") from None
+        return _decimal_from_text(value)
     else:
         raise ValueError(f"expected a decimal string, got {type(value).__name__}")
+    if not result.is_finite():
+        raise ValueError(f"{value!r} is not a finite decimal number")
+    return result
+
+
+def _decimal_from_text(value: str) -> Decimal:
+    try:
+        result = Decimal(value.strip())
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal number") from None
     if not result.is_finite():
         raise ValueError(f"{value!r} is not a finite decimal number")
     return result

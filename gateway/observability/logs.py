@@ -51,6 +51,10 @@ def _message(record: logging.LogRecord) -> str:
     return message
 
 
+def _utc_time(record: logging.LogRecord) -> str:
+    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+
+
 class ContextFilter(logging.Filter):
     """Puts the request id and exchange id of the current context on each record."""
 
@@ -65,8 +69,7 @@ class ContextFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(
-                timespec="milliseconds"),
+            "time": _utc_time(record),
             "level": record.levelname,
             "logger": record.name,
             "message": _message(record),
@@ -81,6 +84,9 @@ class JsonFormatter(logging.Formatter):
 class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__(TEXT_FORMAT)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return _utc_time(record)
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (stdlib name)
         values = dict(record.__dict__)

@@ -77,16 +77,18 @@ class SmpPublisher:
         return build_service_group(participant, sorted(documents, key=str), base_url)
 
     def add_routes(self, router: web.UrlDispatcher, *, prefix: str = "") -> None:
-        router.add_get(f"{prefix}/{{participant}}", self._group)
-        router.add_get(f"{prefix}/{{participant}}/services/{{document}}", self._metadata)
+        router.add_get(f"{prefix}/{{participant}}", self.handle_service_group)
+        router.add_get(
+            f"{prefix}/{{participant}}/services/{{document}}", self.handle_service_metadata
+        )
 
-    async def _group(self, request: web.Request) -> web.Response:
+    async def handle_service_group(self, request: web.Request) -> web.Response:
         participant = _participant(request.match_info["participant"])
         base = str(request.url.with_query(None)).rsplit("/", 1)[0]
         body = None if participant is None else self.service_group(participant, base)
         return _answer(body)
 
-    async def _metadata(self, request: web.Request) -> web.Response:
+    async def handle_service_metadata(self, request: web.Request) -> web.Response:
         participant = _participant(request.match_info["participant"])
         document = _document(request.match_info["document"])
         body = None

@@ -31,6 +31,7 @@ from gateway.db.tables.webhooks import WebhookDelivery, WebhookSubscription
 from gateway.errors import ConfigurationError, GatewayError, NotFound
 from gateway.exchange.retry import RetryPolicy
 from gateway.exchange.worker import idle
+from gateway.observability.context import bind_exchange
 from gateway.observability.metrics import GatewayMetrics
 from gateway.transports.base import Clock, Receipt
 from gateway.transports.endpoint import EndpointConfig
@@ -104,6 +105,8 @@ class WebhookDispatcher:
         return len(claimed)
 
     async def _post(self, delivery: WebhookDelivery) -> None:
+        exchange_id = delivery.payload.get("exchange_id")  # document events name their exchange
+        bind_exchange(exchange_id if isinstance(exchange_id, str) else None)
         try:
             async with self.db.read() as session:
                 subscription = await session.get(WebhookSubscription, delivery.subscription_id)

@@ -55,8 +55,9 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     if not isinstance(data, bytes | bytearray):
         raise InputError("XML input must be bytes")
     check_size(data, max_bytes)
-    # Both declarations start with "<!"; the byte search is far cheaper than the regexes.
-    if b"<!" in data:
+    # Both declarations start with "<!"; the byte searches are far cheaper than the regexes,
+    # and "!" alone (a memchr) far cheaper than "<!" in a document made of "<".
+    if b"!" in data and b"<!" in data:
         if _DOCTYPE.search(data):
             raise HostileInputError("DTDs are not allowed (document type declaration found)")
         if _ENTITY.search(data):

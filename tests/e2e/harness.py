@@ -182,6 +182,13 @@ class Cluster:
         process.start()
         await process.wait_healthy(self.session, timeout)
 
+    async def restart_all(self, *, workers: int, timeout: float = 120.0) -> None:
+        """Stop every process gracefully and start it again with `workers` outbox workers."""
+        self.stop()
+        for process in self.processes:
+            process.workers = workers
+        await self.start(timeout)
+
     def kill(self, index: int) -> int | None:
         """kill -9; the pid that was killed."""
         pid = self.processes[index].pid
@@ -246,6 +253,8 @@ class Submitter:
     receiver_id: str
     concurrency: int = 8
     document_type: str = "invoice"
+    stuck_after: float = 60.0
+    """Seconds a document may be answered "in progress" (409) before the run fails."""
     accepted: dict[str, str] = field(default_factory=dict)
     """Document key -> message id, from the 202 (or its replay)."""
     retries: int = 0
@@ -268,6 +277,7 @@ class Submitter:
 
     async def _submit(self, index: int, key: str, body: bytes, deadline: float) -> None:
         attempt = 0
+        in_progress_since: float | None = None
         while True:
             if time.monotonic() > deadline:
                 raise AssertionError(f"document {key} not accepted before the deadline; "
@@ -284,10 +294,19 @@ class Submitter:
                     params={"receiver": self.receiver_id, "document_type": self.document_type},
                     headers={"Idempotency-Key": f"e2e-{key}"})
             except ApiError as exc:
-                if exc.status < 500 and exc.problem.get("code") != \
-                        "idempotency-request-in-progress":
+                in_progress = exc.problem.get("code") == "idempotency-request-in-progress"
+                if exc.status < 500 and not in_progress:
                     raise AssertionError(f"document {key} refused: {exc.message}") from None
                 self._note(f"{key}: {exc.status} {exc.problem.get('code')}")
+                if in_progress:
+                    in_progress_since = in_progress_since or time.monotonic()
+                    if time.monotonic() - in_progress_since > self.stuck_after:
+                        raise AssertionError(
+                            f"document {key}: its Idempotency-Key has been 'in progress' for "
+                            f"{self.stuck_after:.0f} s; the request that claimed it died with "
+                            "its gateway and the key was never released") from None
+                else:
+                    in_progress_since = None
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
                 self._note(f"{key}: {type(exc).__name__}")
             else:

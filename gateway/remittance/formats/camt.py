@@ -14,6 +14,7 @@ marked so that matching never applies them to invoices (notes/remittance.md sect
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from lxml import etree
@@ -104,7 +105,7 @@ class _EntryFacts:
     """What an entry says for all its transaction details."""
 
     def __init__(self, *, amount: Decimal, currency: str | None, indicator: CreditDebit,
-                 reversal: bool, status: str | None, booking: object, value: object,
+                 reversal: bool, status: str | None, booking: date | None, value: date | None,
                  reference: str | None, code: str | None, info: str | None,
                  batch_size: int | None, details: int) -> None:
         self.amount = amount
@@ -124,8 +125,7 @@ class _EntryFacts:
         return RemittanceLine(
             line_id=self.reference or where, source=SourceLocation(source_format, where),
             amount=self.amount, currency=self.currency, credit_debit=self.indicator,
-            booking_date=self.booking,  # type: ignore[arg-type]
-            value_date=self.value,  # type: ignore[arg-type]
+            booking_date=self.booking, value_date=self.value,
             status=self.status, reversal=self.reversal, returned=_is_return(self.code),
             bank_transaction_code=self.code, account_servicer_ref=self.reference,
             additional_info=self.info, batch_size=self.batch_size)
@@ -149,8 +149,7 @@ def _detail_line(tx: etree._Element, entry: _EntryFacts, source_format: str,
         source=SourceLocation(source_format, where),
         amount=own[0] if own else None, currency=(own[1] if own else None) or entry.currency,
         credit_debit=_indicator(tx, where, required=False) or entry.indicator,
-        booking_date=entry.booking,  # type: ignore[arg-type]
-        value_date=entry.value,  # type: ignore[arg-type]
+        booking_date=entry.booking, value_date=entry.value,
         status=entry.status, reversal=entry.reversal,
         returned=return_info is not None or _is_return(code),
         return_reason=_return_reason(return_info), bank_transaction_code=code,

@@ -8,6 +8,8 @@ A message without any `RmtInf` carries no remittance and is refused (the element
 
 from __future__ import annotations
 
+from datetime import date
+
 from lxml import etree
 
 from gateway.errors import InputError
@@ -42,7 +44,7 @@ def parse(data: bytes) -> list[RemittanceLine]:
             for index, block in enumerate(blocks, start=1)]
 
 
-def _advice_line(block: etree._Element, message_id: str, index: int, created: object,
+def _advice_line(block: etree._Element, message_id: str, index: int, created: date | None,
                  source_format: str) -> RemittanceLine:
     where = path_of(block)
     original = find(block, "OrgnlPmtInf")
@@ -56,7 +58,7 @@ def _advice_line(block: etree._Element, message_id: str, index: int, created: ob
         line_id=text(block, "RmtId") or f"{message_id}/{index}",
         source=SourceLocation(source_format, where), kind=LineKind.ADVICE,
         amount=money[0] if money else None, currency=money[1] if money else None,
-        booking_date=requested or created,  # type: ignore[arg-type]
+        booking_date=requested or created,
         end_to_end_id=text(original, "Refs", "EndToEndId"),
         instruction_id=text(original, "Refs", "InstrId"),
         transaction_id=text(original, "Refs", "TxId"), uetr=text(original, "Refs", "UETR"),

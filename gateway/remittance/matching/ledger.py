@@ -13,6 +13,7 @@ Indexes (all built once, in one pass):
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -118,7 +119,8 @@ class Ledger:
         self.references: Index = {}
         self.purchase_orders: Index = {}
         self._index_items()
-        self.by_customer = dict(self.by_customer)
+        due = self.due_order.__getitem__
+        self.by_customer = {c: sorted(items, key=due) for c, items in self.by_customer.items()}
         self.amount_count: Counter[tuple[str, int]] = Counter(
             zip((i.currency for i in self.items), self.start_minor, strict=True))
         self._by_amount: dict[str, dict[tuple[str, int], list[int]]] = {}
@@ -197,6 +199,23 @@ class Ledger:
     def group_items(self, customer_id: str) -> Iterator[int]:
         for member in self.group(customer_id):
             yield from self.by_customer.get(member, ())
+
+    def oldest_open(self, customer_ids: Iterable[str], below: int, limit: int,
+                    exclude: frozenset[int] = frozenset()) -> list[int]:
+        """Up to `limit` open items of the customers with 0 < open < `below`, oldest due first."""
+        found: list[int] = []
+        open_minor = self.open_minor
+        for customer_id in customer_ids:
+            taken = 0
+            for item in self.by_customer.get(customer_id, ()):
+                if 0 < open_minor[item] < below and item not in exclude:
+                    found.append(item)
+                    taken += 1
+                    if taken >= limit:
+                        break
+        if len(found) > limit:
+            found = heapq.nsmallest(limit, found, key=self.due_order.__getitem__)
+        return found
 
     def customer_of(self, item: int) -> str:
         return self.items[item].customer_id

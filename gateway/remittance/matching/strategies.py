@@ -14,7 +14,6 @@ Each returns `Candidate`s with their reasons; the engine decides.
 
 from __future__ import annotations
 
-import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -509,11 +508,12 @@ class TextReferenceStrategy(_Base):
         customers = {ledger.customer_of(i) for i in items}
         if ctx.identity.account_customer:
             customers.add(ctx.identity.account_customer)
-        chosen = set(items)
-        pool = [(i, ledger.open_minor[i]) for c in customers for i in ledger.group_items(c)
-                if i not in chosen and ledger.is_open(i)
-                and ledger.items[i].currency == ctx.payment.currency]
-        solutions = subset_sums(pool[: self.config.subset_max_items], surplus,
+        members = {m for c in customers for m in ledger.group(c)}
+        candidates = ledger.oldest_open(members, surplus + 1, self.config.subset_max_items,
+                                        frozenset(items))
+        pool = [(i, ledger.open_minor[i]) for i in candidates
+                if ledger.items[i].currency == ctx.payment.currency]
+        solutions = subset_sums(pool, surplus,
                                 max_size=self.config.subset_max_size,
                                 budget=self.config.subset_node_budget)
         reason = Reason("amount_combination", self.w.amount_combination,
@@ -611,13 +611,9 @@ class AmountStrategy(_Base):
         """Do two or more other open items of the payer also add up to the payment?"""
         ledger = self.ledger
         paid = ctx.payment.minor
-        open_minor = ledger.open_minor
-        pool = [i for m in members for i in ledger.by_customer.get(m, ())
-                if 0 < open_minor[i] < paid and i not in singles]
-        if len(pool) > self.config.subset_max_items:  # the oldest ones are paid first
-            pool = heapq.nsmallest(self.config.subset_max_items, pool,
-                                   key=ledger.due_order.__getitem__)
-        amounts = [(i, open_minor[i]) for i in pool
+        pool = ledger.oldest_open(members, paid, self.config.subset_max_items,
+                                  frozenset(singles))  # payers settle the oldest items first
+        amounts = [(i, ledger.open_minor[i]) for i in pool
                    if ledger.items[i].currency == ctx.payment.currency]
         return bool(subset_sums(amounts, paid, max_size=self.config.subset_max_size, limit=1,
                                 budget=self.config.subset_node_budget))

@@ -146,6 +146,18 @@ def document_allowances(
             yield index, item
 
 
+def line_allowance_charges(ctx: RuleContext[Any]) -> tuple[tuple[int, int, Any], ...]:
+    """(line index, index, allowance/charge) of every line level BG-27/BG-28, in document
+    order; collected once per run, since a dozen rules look at them and most lines have none.
+    """
+    found: tuple[tuple[int, int, Any], ...] = ctx.memo("cen.line-allowance-charges", lambda: tuple(
+        (index, ac_index, item)
+        for index, line in enumerate(document(ctx).lines) if line.allowance_charges
+        for ac_index, item in enumerate(line.allowance_charges)
+    ))
+    return found
+
+
 def breakdowns(doc: BillingDocument) -> Iterator[tuple[Path, VatBreakdown]]:
     """Every VAT breakdown (`/*/cac:TaxTotal/cac:TaxSubtotal`) with its JSON path."""
     for t_index, total in enumerate(doc.tax_totals):
@@ -246,18 +258,31 @@ def _occurrence(path: Path, source: Any, code: str | None, scheme: str | None,
 
 
 def _collect_lines(doc: BillingDocument, use: TaxCategoryUse) -> None:
+    # The hot loop of long invoices: the normalised code and scheme test are computed once
+    # per distinct (code, scheme), and the sums are added in line order as before.
+    facts: dict[tuple[str | None, str | None], tuple[str, bool]] = {}
+    by_code = use.line_net_by_code
+    by_code_rate = use.line_net_by_code_rate
     for index, line in enumerate(doc.lines):
         item = line.item
-        if item is None or not line_has_category(line):
+        if item is None:
             continue
-        occurrence = _occurrence(("lines", index, "item"), item, item.vat_category_code,
-                                 item.tax_scheme_id, item.vat_rate)
-        use.lines.append(occurrence)
+        code, scheme, rate = item.vat_category_code, item.tax_scheme_id, item.vat_rate
+        if code is None and rate is None and scheme is None and (
+            item.vat_category_scheme_id is None
+        ):
+            continue  # no cac:ClassifiedTaxCategory (line_has_category)
+        fact = facts.get((code, scheme))
+        if fact is None:
+            fact = facts[(code, scheme)] = (normalize_space(code), is_vat_scheme(scheme))
+        norm = fact[0]
+        use.lines.append(CategoryOccurrence(("lines", index, "item"), code, norm, fact[1], rate,
+                                            item))
         amount = line.line_extension_amount
-        if amount is not None and item.vat_category_code is not None:
-            _add(use.line_net_by_code, occurrence.norm, amount)
-            if item.vat_rate is not None:
-                _add(use.line_net_by_code_rate, (occurrence.norm, item.vat_rate), amount)
+        if amount is not None and code is not None:
+            by_code[norm] = by_code.get(norm, ZERO) + amount
+            if rate is not None:
+                by_code_rate[(norm, rate)] = by_code_rate.get((norm, rate), ZERO) + amount
 
 
 def _collect_allowance_charges(doc: BillingDocument, use: TaxCategoryUse) -> None:

@@ -168,6 +168,13 @@ def allowance_charges(doc: BillingDocument) -> Iterator[tuple[Path, Any]]:
             yield ("lines", line_index, "allowance_charges", index), line_charge
 
 
+def allowance_charges_in(ctx: RuleContext[Any]) -> tuple[tuple[Path, Any], ...]:
+    """`allowance_charges` of the document, listed once per run (many rules walk them)."""
+    found: tuple[tuple[Path, Any], ...] = ctx.memo(
+        "peppol.allowance-charges", lambda: tuple(allowance_charges(ctx.model)))
+    return found
+
+
 # --- identifiers with a scheme (EndpointID, PartyIdentification/ID, CompanyID) ------------
 
 KIND_ENDPOINT = "endpoint"  # cbc:EndpointID
@@ -264,16 +271,12 @@ class GroupShape:
     element) and a nested group's key to its shape; other value keys are absent. `attributes`
     pairs an attribute key with the key of its element's value (an attribute without that value
     renders an empty element); `always_filled` says the group writes an implied literal element
-    (e.g. cac:TaxScheme/cbc:ID 'VAT') even when the model leaves everything out. `text_keys`
-    and `group_keys` split the keys of `kinds`, so the walk only visits the fields that can
-    hold an empty element (set intersections, in C).
+    (e.g. cac:TaxScheme/cbc:ID 'VAT') even when the model leaves everything out.
     """
 
     kinds: dict[str, Any]
     attributes: tuple[tuple[str, str], ...]
     always_filled: bool
-    text_keys: frozenset[str] = frozenset()
-    group_keys: frozenset[str] = frozenset()
 
 
 def _attribute_pairs(entries: tuple[Entry, ...]) -> tuple[tuple[str, str], ...]:
@@ -296,11 +299,7 @@ def _shape(entries: tuple[Entry, ...]) -> GroupShape:
             always_filled = True
         if element and entry.codec is not None and entry.codec.name in _TEXT_CODECS:
             kinds[entry.json] = _TEXT
-    return GroupShape(
-        kinds, _attribute_pairs(entries), always_filled,
-        text_keys=frozenset(k for k, kind in kinds.items() if kind is _TEXT),
-        group_keys=frozenset(k for k, kind in kinds.items() if kind is not _TEXT),
-    )
+    return GroupShape(kinds, _attribute_pairs(entries), always_filled)
 
 
 @cache
@@ -322,55 +321,38 @@ def _collect_empty(model: Any, shape: GroupShape, base: Path, found: list[Path])
     """Collect empty elements below `model`; return whether the group itself has content.
 
     Only the fields the model was given are visited (pydantic's fields-set): the others hold
-    their defaults, None or an empty list, which render nothing. Class checks, not `== []`:
-    comparing a Decimal with a list is slow.
+    their defaults, None or an empty list, which render nothing.
     """
-    values = model.__dict__
-    fields_set = model.__pydantic_fields_set__
     filled = shape.always_filled
-    for key in shape.text_keys.intersection(fields_set):
+    values = model.__dict__
+    kinds = shape.kinds
+    for key in model.__pydantic_fields_set__:
         value = values[key]
-        if value is None:
+        # Class checks, not `== []`: comparing a Decimal with a list is slow.
+        if value is None or (value.__class__ is list and not value):
             continue
-        if value.__class__ is list:
-            if value:
-                filled = True
+        kind = kinds.get(key)
+        if kind is None:
+            filled = True
+        elif kind is _TEXT:
+            filled = True
+            if value.__class__ is list:
                 found.extend((*base, key, i) for i, v in enumerate(value)
                              if not v.strip(_XML_WHITESPACE))
+            elif not value.strip(_XML_WHITESPACE):
+                found.append((*base, key))
         else:
             filled = True
-            if not value.strip(_XML_WHITESPACE):
-                found.append((*base, key))
-    for key in shape.group_keys.intersection(fields_set):
-        value = values[key]
-        if value is None:
-            continue
-        kind = shape.kinds[key]
-        if value.__class__ is list:
-            if value:
-                filled = True
+            if value.__class__ is list:
                 for index, item in enumerate(value):
                     if not _collect_empty(item, kind, (*base, key, index), found):
                         found.append((*base, key, index))
-        else:
-            filled = True
-            if not _collect_empty(value, kind, (*base, key), found):
+            elif not _collect_empty(value, kind, (*base, key), found):
                 found.append((*base, key))
     for attribute, element in shape.attributes:
         if values.get(attribute) is not None and values.get(element) is None:
             found.append((*base, element))
-    return filled or _has_other_value(values, fields_set, shape.kinds)
-
-
-def _has_other_value(values: dict[str, Any], fields_set: set[str], kinds: dict[str, Any]
-                     ) -> bool:
-    """Whether a field that cannot be empty (a number, a date, ...) holds a value."""
-    for key in fields_set:
-        if key not in kinds:
-            value = values[key]
-            if value is not None and not (value.__class__ is list and not value):
-                return True
-    return False
+    return filled
 
 
 # --- national rules: the Peppol Schematron's country variables ------------------------------

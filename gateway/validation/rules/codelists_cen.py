@@ -16,7 +16,7 @@ from gateway.validation.rules._peppol_helpers import normalize_space
 from gateway.validation.rules._peppol_walk import (
     KIND_COMPANY_ID,
     KIND_ENDPOINT,
-    allowance_charges,
+    allowance_charges_in,
     amounts_to_check,
     effective_currency,
     identifiers,
@@ -49,6 +49,21 @@ Found = Iterable[tuple[Path, str | None]]
 def _listed(value: str | None, allowed: frozenset[str]) -> bool:
     """`normalize-space(value)` is a code of the list (a listed value needs no normalising)."""
     return value in allowed or normalize_space(value) in allowed
+
+
+def _all_listed(values: set[str | None], allowed: frozenset[str]) -> bool:
+    """Every distinct value is absent or listed: the line level rules below test this first,
+    on a set built in one tight loop, and only walk the lines (with paths) when it fails."""
+    return all(value is None or _listed(value, allowed) for value in values)
+
+
+def _line_items(ctx: RuleContext[Any]) -> list[tuple[int, Any]]:
+    """(line index, cac:Item) of every line with an item (cached per run)."""
+    found: list[tuple[int, Any]] = ctx.memo("cen.line-items", lambda: [
+        (index, line.item) for index, line in enumerate(ctx.model.lines)
+        if line.item is not None
+    ])
+    return found
 
 
 def _check(found: Found, allowed: frozenset[str], what: str) -> Iterator[Violation]:
@@ -173,6 +188,9 @@ def _classification_lists(doc: Any) -> Iterator[tuple[Path, str | None]]:
 @rule("BR-CL-13", "Item classification identifier identification scheme identifier (BT-158-1) "
       "MUST be coded using one of the UNTDID 7143 list.", bt="BT-158-1")
 def item_classification_scheme(ctx: RuleContext[Any]) -> Iterator[Violation]:
+    schemes = {c.list_id for _, item in _line_items(ctx) for c in item.classifications}
+    if _all_listed(schemes, _ITEM_CLASSIFICATIONS):
+        return
     yield from _check(_classification_lists(ctx.model), _ITEM_CLASSIFICATIONS,
                       "Item classification scheme")
 
@@ -191,17 +209,14 @@ def country_codes(ctx: RuleContext[Any]) -> Iterator[Violation]:
     yield from _check(_countries(ctx.model), _COUNTRIES, "Country code")
 
 
-def _line_items(doc: Any) -> Iterator[tuple[Path, Any]]:
-    for index, line in enumerate(doc.lines):
-        if line.item is not None:
-            yield ("lines", index, "item"), line.item
-
-
 @rule("BR-CL-15", "Country codes in an invoice MUST be coded using ISO code list 3166-1.",
       bt="BT-159")
 def origin_country(ctx: RuleContext[Any]) -> Iterator[Violation]:
-    found = (((*path, "origin_country"), item.origin_country)
-             for path, item in _line_items(ctx.model))
+    items = _line_items(ctx)
+    if _all_listed({item.origin_country for _, item in items}, _COUNTRIES):
+        return
+    found = ((("lines", index, "item", "origin_country"), item.origin_country)
+             for index, item in items)
     yield from _check(found, _COUNTRIES, "Country of origin")
 
 
@@ -231,13 +246,16 @@ def tax_category(ctx: RuleContext[Any]) -> Iterator[Violation]:
 @rule("BR-CL-18", "Invoice tax categories MUST be coded using UNCL5305 code list.",
       bt="BT-151")
 def item_tax_category(ctx: RuleContext[Any]) -> Iterator[Violation]:
-    found = (((*path, "vat_category_code"), item.vat_category_code)
-             for path, item in _line_items(ctx.model))
+    items = _line_items(ctx)
+    if _all_listed({item.vat_category_code for _, item in items}, _VAT_CATEGORIES):
+        return
+    found = ((("lines", index, "item", "vat_category_code"), item.vat_category_code)
+             for index, item in items)
     yield from _check(found, _VAT_CATEGORIES, "Item VAT category code")
 
 
-def _reason_codes(doc: Any, charge: bool) -> Iterator[tuple[Path, str | None]]:
-    for path, item in allowance_charges(doc):
+def _reason_codes(ctx: RuleContext[Any], charge: bool) -> Iterator[tuple[Path, str | None]]:
+    for path, item in allowance_charges_in(ctx):
         if item.charge_indicator is charge:
             yield (*path, "reason_code"), item.reason_code
 
@@ -245,20 +263,23 @@ def _reason_codes(doc: Any, charge: bool) -> Iterator[tuple[Path, str | None]]:
 @rule("BR-CL-19", "Coded allowance reasons MUST belong to the UNCL 5189 code list.",
       bt="BT-98")
 def allowance_reason(ctx: RuleContext[Any]) -> Iterator[Violation]:
-    yield from _check(_reason_codes(ctx.model, False), _ALLOWANCE_REASONS,
+    yield from _check(_reason_codes(ctx, False), _ALLOWANCE_REASONS,
                       "Allowance reason code")
 
 
 @rule("BR-CL-20", "Coded charge reasons MUST belong to the UNCL 7161 code list.", bt="BT-105")
 def charge_reason(ctx: RuleContext[Any]) -> Iterator[Violation]:
-    yield from _check(_reason_codes(ctx.model, True), _CHARGE_REASONS, "Charge reason code")
+    yield from _check(_reason_codes(ctx, True), _CHARGE_REASONS, "Charge reason code")
 
 
 @rule("BR-CL-21", "Item standard identifier scheme identifier (BT-157-1) MUST belong to the "
       "ISO 6523 ICD code list.", bt="BT-157-1")
 def standard_item_scheme(ctx: RuleContext[Any]) -> Iterator[Violation]:
-    found = (((*path, "standard_item_id_scheme_id"), item.standard_item_id_scheme_id)
-             for path, item in _line_items(ctx.model))
+    items = _line_items(ctx)
+    if _all_listed({item.standard_item_id_scheme_id for _, item in items}, _ICD):
+        return
+    found = ((("lines", index, "item", "standard_item_id_scheme_id"),
+              item.standard_item_id_scheme_id) for index, item in items)
     yield from _check(found, _ICD, "Standard item identifier scheme")
 
 
@@ -285,6 +306,11 @@ def _unit_codes(doc: Any) -> Iterator[tuple[Path, str | None]]:
 @rule("BR-CL-23", "Unit code MUST be coded according to the UN/ECE Recommendation 20 with Rec "
       "21 extension.", bt="BT-130")
 def unit_code(ctx: RuleContext[Any]) -> Iterator[Violation]:
+    lines = ctx.model.lines
+    units = {line.unit_code for line in lines}
+    units.update(line.price.base_quantity_unit_code for line in lines if line.price is not None)
+    if _all_listed(units, _UNITS):
+        return
     yield from _check(_unit_codes(ctx.model), _UNITS, "Unit code")
 
 

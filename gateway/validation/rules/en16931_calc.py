@@ -35,6 +35,7 @@ from gateway.validation.rules._helpers import (
     effective_currency,
     expected_vat,
     is_vat_scheme,
+    line_allowance_charges,
     money,
     too_many_decimals,
     within_one,
@@ -411,8 +412,7 @@ def _decimals_of_allowances(ctx: Ctx, charge: bool, field: str) -> Found:
 def _decimals_of_line_allowances(ctx: Ctx, charge: bool, field: str) -> Found:
     return [
         Violation(("lines", index, "allowance_charges", ac_index, field))
-        for index, line in enumerate(document(ctx).lines)
-        for ac_index, item in enumerate(line.allowance_charges)
+        for index, ac_index, item in line_allowance_charges(ctx)
         if item.charge_indicator is charge and too_many_decimals(getattr(item, field))
     ]
 

@@ -21,6 +21,7 @@ from gateway.validation.rules._helpers import (
     effective_currency,
     has_text,
     is_vat_scheme,
+    line_allowance_charges,
     normalize_space,
 )
 from gateway.validation.rules.registry import RuleContext, Violation, rule
@@ -584,16 +585,15 @@ def line_period_order(ctx: Ctx) -> Found:
 
 def _line_allowance_rule(ctx: Ctx, charge: bool, field: str) -> Found:
     found = []
-    for index, line in enumerate(document(ctx).lines):
-        for ac_index, item in enumerate(line.allowance_charges):
-            if item.charge_indicator is not charge:
-                continue
-            if field == "amount":
-                ok = item.amount is not None
-            else:
-                ok = item.reason is not None or item.reason_code is not None
-            if not ok:
-                found.append(Violation(("lines", index, "allowance_charges", ac_index, field)))
+    for index, ac_index, item in line_allowance_charges(ctx):
+        if item.charge_indicator is not charge:
+            continue
+        if field == "amount":
+            ok = item.amount is not None
+        else:
+            ok = item.reason is not None or item.reason_code is not None
+        if not ok:
+            found.append(Violation(("lines", index, "allowance_charges", ac_index, field)))
     return found
 
 

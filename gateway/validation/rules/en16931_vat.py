@@ -40,7 +40,7 @@ from gateway.validation.rules._helpers import (
     party_tax_ids,
     within_one,
 )
-from gateway.validation.rules.registry import Path, RuleContext, Violation, rule
+from gateway.validation.rules.registry import Guard, Path, RuleContext, Violation, rule
 
 Ctx = RuleContext[Any]
 Found = Iterable[Violation]
@@ -368,19 +368,33 @@ def _breakdown_exemption(ctx: Ctx, category: Category) -> Found:
 Check = Callable[[Ctx, Category], Found]
 
 
+def _uses_code(code: str) -> Guard:
+    """The guard of a category's rules: its code is used somewhere (normalised, any scheme)."""
+
+    def uses(ctx: Ctx) -> bool:
+        return code in category_use(ctx).codes
+
+    uses.__name__ = f"uses_{code.lower()}"
+    return uses
+
+
+_GUARDS: dict[str, Guard] = {}  # one per category, so the runner tests it once per document
+
+
 def _register(category: Category, number: int, check: Check, message: str, bt: str) -> None:
     code = category.code
+    uses = _GUARDS.setdefault(code, _uses_code(code))
 
     def run(ctx: Ctx) -> Found:
         # every rule of a category needs its code somewhere; most documents use one or two
-        if code not in category_use(ctx).codes:
+        if not uses(ctx):
             return NO_VIOLATIONS
         return check(ctx, category)
 
     _MESSAGES[(code, number)] = message
     run.__name__ = f"{check.__name__.lstrip('_')}_{category.code.lower()}"
     run.__doc__ = check.__doc__
-    rule(f"{category.family}-{number:02d}", message, bt=bt)(run)
+    rule(f"{category.family}-{number:02d}", message, bt=bt, applies=uses)(run)
 
 
 def _breakdown_check(category: Category) -> Check:

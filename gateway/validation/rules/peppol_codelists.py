@@ -16,7 +16,7 @@ from gateway import codelists
 from gateway.validation.rules._peppol_flavour import BILLING, Flavour, RuleTable, profile_of
 from gateway.validation.rules._peppol_helpers import normalize_space
 from gateway.validation.rules._peppol_walk import (
-    allowance_charges,
+    allowance_charges_in,
     amounts_to_check,
     both_german,
     effective_currency,
@@ -46,7 +46,7 @@ def mime_code(ctx: RuleContext[Any], flavour: Flavour) -> Iterator[Violation]:
 def _reason_codes(ctx: RuleContext[Any], charge: bool, flavour: Flavour,
                   list_name: str, title: str) -> Iterator[Violation]:
     allowed = codelists.codes(list_name)
-    for path, item in allowance_charges(ctx.model):
+    for path, item in allowance_charges_in(ctx):
         if item.charge_indicator is charge and item.reason_code is not None and (
             normalize_space(item.reason_code) not in allowed
         ):

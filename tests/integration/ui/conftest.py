@@ -101,7 +101,7 @@ class Ui:
 
     async def run_outbox(self) -> int:
         worker = OutboxWorker(self.app[keys.DATABASE], self.app[keys.TRANSPORTS],
-                              worker_id="ui-test-worker",
+                              worker_id="ui-test-worker", clock=utc_now,
                               config=WorkerConfig(policy=FAST_RETRIES, poll_interval=0.01))
         return await worker.run_once()
 
@@ -121,7 +121,8 @@ async def make_ui(db_target: DbTarget, ui_validator: Validator,
         database = db_target.database()
         options = AppOptions(database=database, validator=ui_validator,
                              transport_registry=registry, workers=0, webhook_workers=0)
-        configured = {"data_dir": tmp_path, "admin_token": ADMIN_TOKEN} | settings
+        configured: dict[str, Any] = {"data_dir": tmp_path, "admin_token": ADMIN_TOKEN}
+        configured |= settings
         app = create_app(Settings(**configured), options)
         client: Client = TestClient(TestServer(app))
         await client.start_server()

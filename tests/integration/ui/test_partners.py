@@ -37,7 +37,9 @@ async def test_onboarding_reports_bad_fields_next_to_them(signed_in: Ui) -> None
     assert error_next_to(page, "name") == "name is required"
     assert "2-16 characters" in error_next_to(page, "key_prefix")
     identifiers = error_next_to(page, "identifiers")
-    assert "line 2" in identifiers and "line 3" in identifiers and "line 1" not in identifiers
+    assert "line 2" in identifiers
+    assert "line 3" in identifiers
+    assert "line 1" not in identifiers
     assert "telegram" in error_next_to(page, "document_type")
     assert "0088:7300010000002" in page  # what was typed is kept
     listed = await ui.client.get("/ui/partners")
@@ -88,7 +90,8 @@ async def test_onboarding_flow(signed_in: Ui) -> None:
     assert "<code>0192:987654325</code>" in raw_page
     assert "<code>0088:7300010000001</code>" not in raw_page
     page = text_of(raw_page)
-    assert "ACME Trading Ltd" in page and "suspended" in page
+    assert "ACME Trading Ltd" in page
+    assert "suspended" in page
     assert "https://acme.example/in" in page
 
     found = await ui.client.get("/ui/partners", params={"q": "987654325"})
@@ -149,7 +152,8 @@ async def test_certificate_upload_shows_the_parsed_certificate(signed_in: Ui) ->
     assert error_next_to(await garbage.text(), "pem")
     empty = await ui.post(f"{base}/certificates", {"purpose": "nope"}, token_from=base)
     page = await empty.text()
-    assert error_next_to(page, "purpose") and error_next_to(page, "pem")
+    assert error_next_to(page, "purpose")
+    assert error_next_to(page, "pem")
 
 
 async def test_what_partners_type_is_escaped(signed_in: Ui) -> None:

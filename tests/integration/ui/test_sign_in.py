@@ -15,7 +15,8 @@ async def test_pages_need_a_signed_in_session(ui: Ui) -> None:
     assert posted.status == 303
     assert posted.headers["Location"] == "/ui/sign-in"
     stylesheet = await ui.client.get("/ui/static/admin.css")
-    assert stylesheet.status == 200 and stylesheet.content_type == "text/css"
+    assert stylesheet.status == 200
+    assert stylesheet.content_type == "text/css"
 
 
 async def test_sign_in_sets_a_strict_http_only_cookie(ui: Ui) -> None:
@@ -31,7 +32,9 @@ async def test_sign_in_sets_a_strict_http_only_cookie(ui: Ui) -> None:
     assert response.headers["Location"] == "/ui/partners"
     cookie = next(c for c in response.headers.getall("Set-Cookie")
                   if c.startswith("gw_ui_session="))
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/ui" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    assert "Path=/ui" in cookie
     assert "Secure" not in cookie  # plain HTTP test server
     page = await ui.client.get("/ui/partners")
     assert page.status == 200
