@@ -39,14 +39,13 @@ import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.e2e.harness
 
-from gateway.demo.client import JSON, ApiError  # noqa: E402
-from tests.e2e.harness import (  # noqa: E402
+from gateway.demo.client import JSON, ApiError
+from tests.e2e.harness import (
     POSTGRES_ENV,
     Cluster,
     CountingPartner,
@@ -212,7 +211,7 @@ async def _measure(cluster: Cluster, partner: CountingPartner, config: Config,
 
 def _median(results: list[RunResult]) -> RunResult:
     def med(name: str) -> float:
-        return statistics.median(getattr(r, name) for r in results)
+        return float(statistics.median(float(getattr(r, name)) for r in results))
 
     return RunResult(med("throughput"), med("p50_ms"), med("p99_ms"), med("api_p50_ms"),
                      med("api_p99_ms"), med("seconds"), med("cpu_ms_per_invoice"))

@@ -61,12 +61,12 @@ class Settings:
     worker_lease_seconds: float = 300.0
     """How long an outbox worker holds a claimed exchange; after that (its process died)
     another worker takes it over and sends it again with the same message id."""
-    rate_limit_partner_per_second: float = 50.0
+    rate_limit_partner_per_second: float = 200.0
     """Sustained requests per second per partner API key (0: no limit); per process."""
-    rate_limit_partner_burst: int = 200
-    rate_limit_address_per_second: float = 100.0
+    rate_limit_partner_burst: int = 1000
+    rate_limit_address_per_second: float = 1000.0
     """Sustained requests per second per source address (0: no limit); per process."""
-    rate_limit_address_burst: int = 400
+    rate_limit_address_burst: int = 2000
     tls_cert_file: Path | None = None
     """PEM certificate chain of the server; with tls_key_file, `gateway serve` speaks HTTPS
     (TLS 1.2 minimum)."""

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from gateway.admin.render import TEMPLATES, UI_PREFIX, new_environment, redirect, render
 from gateway.admin.session import Handler, session_auth
-from gateway.admin.views import auth, documents, partners
+from gateway.admin.views import auth, documents, partners, test_exchange
 from gateway.api import keys
 from gateway.errors import GatewayError
 
@@ -83,4 +83,5 @@ def create_ui_app() -> web.Application:
     auth.add_routes(router)
     partners.add_routes(router)
     documents.add_routes(router)
+    test_exchange.add_routes(router)
     return ui

@@ -186,17 +186,16 @@ async def _run(session: aiohttp.ClientSession, ours: GatewayProcess, partner: Ga
     run = _RunIds.new()
     flow_started = time.perf_counter()
     async with timeline.step("partner ERP sends the Order"):
-        order_model = build_order(run.order_id, run.today, run.time)
         order = await _submit(admin[PARTNER], seller_at_partner.partner_id, "order",
-                              model_to_xml(order_model, "order"), XML, run.order_id,
+                              model_to_xml(build_order(run.order_id, run.today, run.time),
+                                           "order"), XML, run.order_id,
                               sender=BUYER.legal_name, receiver=SELLER.legal_name,
                               gateway=PARTNER)
     async with timeline.step("our ERP picks the Order from our inbox"):
         received = await _pick_up(admin[OURS], [order], buyer_at_ours.partner_id)
-        order_model = received[order.message_id]
     async with timeline.step("our ERP answers (T76 accepted) and invoices"):
-        sent = [order] + await _answer(admin[OURS], buyer_at_ours.partner_id, order_model, run,
-                                       report)
+        sent = [order] + await _answer(admin[OURS], buyer_at_ours.partner_id,
+                                       received[order.message_id], run, report)
     async with timeline.step("partner ERP receives Order Response and Invoice"):
         await _pick_up(admin[PARTNER], sent[1:], seller_at_partner.partner_id)
     report.order_to_invoice_s = time.perf_counter() - flow_started

@@ -235,7 +235,8 @@ def _tax_amount(lines: list[OrderLine], freight: Decimal) -> Decimal:
     """VAT of the order: per rate, (line nets + charges) x rate, rounded (as BR-CO-17)."""
     taxable: dict[Decimal, Decimal] = {STANDARD_RATE: freight}
     for line in lines:
-        assert line.item is not None and line.item.tax_category is not None
+        assert line.item is not None
+        assert line.item.tax_category is not None
         rate = line.item.tax_category.percent or calc.ZERO
         taxable[rate] = taxable.get(rate, calc.ZERO) + (line.line_extension_amount or calc.ZERO)
     return sum((calc.vat_category_tax_amount(amount, rate) for rate, amount in taxable.items()),

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 
@@ -24,7 +24,6 @@ class CodecError(ValueError):
 
 # xsd:decimal: optional sign, digits, optional fraction; no exponent, no grouping.
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_SIGNS = ("+", "-")
 # EN 16931 / PEPPOL-EN16931-F001: dates are YYYY-MM-DD, no time zone.
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
@@ -42,12 +41,17 @@ def _write_text(value: Any) -> str:
 
 def _read_decimal(text: str) -> Decimal:
     stripped = text.strip()
-    # The common forms (digits with at most one point, one sign) without the regex: each
-    # is in the regex's language, whose \d also means str.isdecimal() characters.
-    digits = stripped[1:] if stripped[:1] in _SIGNS else stripped
-    if not digits.replace(".", "", 1).isdecimal() and not _DECIMAL.fullmatch(stripped):
-        raise CodecError(f"{text!r} is not a decimal number")
-    return Decimal(stripped)
+    if stripped.replace(".", "", 1).lstrip("+-").isdecimal():
+        # Only signs, digits and one point (the regex's \d is str.isdecimal()): the common
+        # case, read without the regex. Decimal refuses what the regex would (two signs, a
+        # sign after the point) and accepts exactly the rest.
+        try:
+            return Decimal(stripped)
+        except InvalidOperation:
+            pass
+    elif _DECIMAL.fullmatch(stripped):
+        return Decimal(stripped)
+    raise CodecError(f"{text!r} is not a decimal number")
 
 
 def _write_decimal(value: Any) -> str:

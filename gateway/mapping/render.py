@@ -385,19 +385,22 @@ class _Writer:
                         out.append(f"{step.start}{_text(item, write, step.key)}{step.end}")
 
     def element(self, step: RenderStep, values: Mapping[str, Any]) -> None:
-        """A value element with attributes or an implied text."""
+        """A value element with attributes or an implied text (see `attributes`)."""
         text = None
         write = step.text
         if write is not None:
             item = values.get(write.key)
-            if item is not None:
+            if item is None:
+                if write.implied is not None:
+                    text = self.implied_text(write)
+            elif item.__class__ in _PLAIN_TYPES:
+                text = write.write(item)
+            else:
                 text = _text(item, write.write, write.key)
-            elif write.implied is not None:
-                text = self.implied_text(write)
         if step.attributes:
             attributes = self.attributes(values, step.attributes, text is not None)
             if attributes is None:
-                return
+                return  # implied attributes alone do not make the element
         elif text is None:
             return
         else:

@@ -7,6 +7,7 @@ producers and consumers commonly read such numbers as binary floating point.
 
 from __future__ import annotations
 
+import operator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -62,8 +63,10 @@ def _to_date(value: Any) -> date:
         raise ValueError(f"{value!r} is not a valid date (YYYY-MM-DD)") from None
 
 
-def _decimal_str(value: Decimal) -> str:
-    return format(value, "f")
+# Serialisers are C callables (no Python frame per value): format(value, "f") writes a
+# Decimal without exponent ("0.0000001", not "1E-7"); a date as YYYY-MM-DD.
+_decimal_str = operator.methodcaller("__format__", "f")
+_date_str = operator.methodcaller("isoformat")
 
 
 DecimalValue = Annotated[
@@ -81,7 +84,7 @@ Percent = DecimalValue
 IsoDate = Annotated[
     date,
     BeforeValidator(_to_date),
-    PlainSerializer(lambda d: d.isoformat(), return_type=str, when_used="json"),
+    PlainSerializer(_date_str, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "format": "date"}),
 ]
 

@@ -307,7 +307,7 @@ class Submitter:
                             "its gateway and the key was never released") from None
                 else:
                     in_progress_since = None
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 self._note(f"{key}: {type(exc).__name__}")
             else:
                 self.accepted[key] = str(answer["message_id"])

@@ -3,7 +3,8 @@
 served on a local port with JavaScript-free pages.
 
 Signs in, onboards a partner (a bad identifier is reported next to the field first), uploads
-a certificate, issues an API key, opens a received invoice, replays a dead letter, signs out.
+a certificate, issues an API key, sends a test document, opens a received invoice, replays
+a dead letter, signs out.
 Screenshots of the main pages go to $GATEWAY_TEST_ARTEFACTS/ui-screenshots (else a pytest
 temporary directory); their paths are printed.
 """
@@ -25,6 +26,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
 
 from gateway.api import keys
 from gateway.app import AppOptions, bound_port, create_app, start
@@ -141,7 +144,13 @@ class Pages:
         field.send_keys(value)
 
     def submit(self, label: str) -> None:
+        """Click the button and wait until the next page replaced this one."""
+        page = self.driver.find_element(By.TAG_NAME, "html")
         self.driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']").click()
+        WebDriverWait(self.driver, 20).until(expected_conditions.staleness_of(page))
+
+    def wait_for_url(self, fragment: str) -> None:
+        WebDriverWait(self.driver, 20).until(lambda driver: fragment in driver.current_url)
 
     def text(self) -> str:
         return str(self.driver.find_element(By.TAG_NAME, "body").text)
@@ -196,7 +205,7 @@ def test_operator_journey(live_gateway: LiveGateway, browser: WebDriver, screens
                           standards_dir: Path) -> None:
     pages = Pages(browser, live_gateway.url, screenshots)
     pages.open("/ui/partners")
-    assert "/ui/sign-in" in browser.current_url
+    pages.wait_for_url("/ui/sign-in")
     pages.fill("username", USERNAME)
     pages.fill("password", "wrong password here")
     pages.submit("Sign in")
@@ -205,7 +214,7 @@ def test_operator_journey(live_gateway: LiveGateway, browser: WebDriver, screens
     pages.fill("password", PASSWORD)
     pages.shot("01-sign-in")
     pages.submit("Sign in")
-    assert browser.current_url.endswith("/ui/partners")
+    pages.wait_for_url("/ui/partners")
 
     pages.open("/ui/partners/new")
     pages.fill("name", "ACME Trading")
@@ -233,21 +242,28 @@ def test_operator_journey(live_gateway: LiveGateway, browser: WebDriver, screens
     key = browser.find_element(By.ID, "api-key").text
     assert key.startswith("gw_acme_")
     pages.shot("03-api-key-shown-once")
-    browser.back()
-    browser.refresh()
+    pages.open(f"/ui/partners/{browser.current_url.rstrip('/').split('/')[-2]}")
     assert key not in pages.text()
     pages.shot("04-partner")
 
     invoice = (standards_dir / BASE_EXAMPLE).read_bytes()
+    invoice_path = screenshots / "sample-invoice.xml"
+    invoice_path.write_bytes(invoice)
+    browser.find_element(By.NAME, "document_file").send_keys(str(invoice_path))
+    pages.submit("Send test document")
+    assert "Test document submitted." in pages.text()
+    assert "validated → queued" in pages.text()
+    pages.shot("05-test-exchange")
+
     receiver_id, sender_key = live_gateway.run(_partner_with_key(live_gateway.app, "seller"))
     received = live_gateway.run(_post(f"{live_gateway.url}/v1/documents", invoice, {
         "Content-Type": "application/xml", "Authorization": f"Bearer {sender_key}"}))
     pages.open("/ui/documents")
-    pages.shot("05-documents")
+    pages.shot("06-documents")
     pages.open(f"/ui/documents/{received['id']}")
     assert "SupplierOfficialName Ltd" in pages.text()
     assert "1656.25" in pages.text()
-    pages.shot("06-document")
+    pages.shot("07-document")
 
     sent = live_gateway.run(_dead_letter(live_gateway, invoice, receiver_id))
     pages.open(f"/ui/documents/{sent['document_id']}")
@@ -255,9 +271,9 @@ def test_operator_journey(live_gateway: LiveGateway, browser: WebDriver, screens
     pages.fill("reason", "endpoint fixed")
     pages.submit("Replay dead letter")
     assert "Queued again for delivery." in pages.text()
-    pages.shot("07-replayed")
+    pages.shot("08-replayed")
 
     pages.submit("Sign out")
-    assert "/ui/sign-in" in browser.current_url
+    pages.wait_for_url("/ui/sign-in")
     pages.open("/ui/partners")
-    assert "/ui/sign-in" in browser.current_url
+    pages.wait_for_url("/ui/sign-in?next=")

@@ -46,7 +46,8 @@ def test_demo_trades_an_order_and_its_invoice() -> None:
     sha_prefixes = [row[6] for row in rows]
     assert sha_prefixes[0::2] == sha_prefixes[1::2]  # same bytes at both ends
     reference = re.search(r"quoting (RF\d\d[0-9A-Z]+)", out)
-    assert reference is not None and iso11649.is_valid(reference.group(1))
+    assert reference is not None
+    assert iso11649.is_valid(reference.group(1))
     assert "amount due 12804.68 SEK" in out
     assert "Audit chains verified: ours" in out
     assert "order sent -> invoice in the buyer's inbox" in out
@@ -60,8 +61,10 @@ def test_demo_json_report_and_cleanup() -> None:
     assert len(documents) == 6
     for sent, received in zip(documents[0::2], documents[1::2], strict=True):
         assert sent["sha256"] == received["sha256"]
-        assert sent["state"] == "delivered" and received["state"] == "acknowledged"
-        assert sent["latency_ms"] > 0 and received["latency_ms"] > 0
+        assert sent["state"] == "delivered"
+        assert received["state"] == "acknowledged"
+        assert sent["latency_ms"] > 0
+        assert received["latency_ms"] > 0
     assert all(verdict["ok"] for verdict in report["audit"].values())
     assert report["invoice"]["payable"] == "12804.68"
     # both gateway processes were stopped and the temporary directory removed

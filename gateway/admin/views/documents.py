@@ -37,6 +37,11 @@ from gateway.exchange.states import Direction, State, states_of
 MAX_RAW_SHOWN = 512 * 1024
 MAX_ID = 64
 DIRECTIONS = tuple(d.value for d in Direction)
+NOTICES = {
+    "replayed": "Queued again for delivery.",
+    "test-sent": "Test document submitted. Its state and the partner's receipt appear in the "
+                 "timeline below; reload the page to follow the delivery.",
+}
 STATES = tuple(sorted({s.value for d in Direction for s in states_of(d)}))
 
 
@@ -170,8 +175,7 @@ async def document_page(request: web.Request) -> web.Response:
         "document": document, "partner_name": names.get(document.partner_id or "", ""),
         "exchanges": views, "rendition": rendition, "raw": raw, "raw_truncated": truncated,
         "findings": [f for f in document.findings if isinstance(f, dict)],
-        "notice": "Queued again for delivery." if request.query.get("done") == "replayed"
-        else None})
+        "notice": NOTICES.get(request.query.get("done", ""))})
 
 
 async def replay(request: web.Request) -> web.Response:

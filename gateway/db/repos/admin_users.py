@@ -113,6 +113,7 @@ async def sign_in(
     if user is None or not matches or user.disabled_at is not None:
         raise Unauthorized(SIGN_IN_FAILED)
     now = require_aware(now, "now")
+    await purge_expired_sessions(session, now=now)  # keeps the table at the live sessions
     token = secrets.token_urlsafe(32)
     row = AdminSession(token_hash=token_hash(token), user_id=user.id,
                        csrf_token=secrets.token_hex(32), created_at=now,

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from itertools import combinations
 
 from gateway.remittance.matching.config import MatchConfig
 from gateway.remittance.matching.fx import FxRates
@@ -35,6 +36,7 @@ from gateway.remittance.matching.ledger import Ledger
 from gateway.remittance.matching.money import to_minor
 
 MAX_DISCOUNT_ITEMS = 12  # 2**12 discount combinations at most
+_NO_DISCOUNT: list[tuple[tuple[int, ...], bool]] = [((), True)]
 
 
 class Fit(StrEnum):
@@ -169,12 +171,11 @@ def _discount_options(ledger: Ledger, items: Sequence[int], booking: date | None
                       config: MatchConfig) -> list[tuple[tuple[int, ...], bool]]:
     """Subsets of the items with discount terms, smallest first; earned if all within terms."""
     eligible = [i for i in items if ledger.discount_minor[i]][:MAX_DISCOUNT_ITEMS]
-    options: list[tuple[tuple[int, ...], bool]] = [((), True)]
-    for mask in range(1, 1 << len(eligible)):
-        taken = tuple(eligible[b] for b in range(len(eligible)) if mask >> b & 1)
-        options.append((taken, all(_within_terms(ledger, i, booking, config) for i in taken)))
-    options.sort(key=lambda option: len(option[0]))
-    return options
+    if not eligible:
+        return _NO_DISCOUNT
+    earned = {i: _within_terms(ledger, i, booking, config) for i in eligible}
+    return [(taken, all(earned[i] for i in taken))
+            for size in range(len(eligible) + 1) for taken in combinations(eligible, size)]
 
 
 def _within_terms(ledger: Ledger, item: int, booking: date | None, config: MatchConfig) -> bool:

@@ -65,6 +65,7 @@ DEFAULT_CUSTOMER_NUMBER_KEYWORDS = (
 class MatchConfig:
     auto_threshold: float = 0.95
     review_threshold: float = 0.5
+    rival_threshold: float = 0.8  # another candidate this plausible makes the best one doubtful
     bank_fee_max: Decimal = Decimal("50.00")  # in the payment currency
     bank_fee_max_share: Decimal = Decimal("0.10")  # ... and at most this share of the payment
     fx_tolerance: Decimal = Decimal("0.02")  # relative, against the reference rate

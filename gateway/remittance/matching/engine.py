@@ -42,7 +42,6 @@ from gateway.remittance.matching.strategies import (
 from gateway.remittance.matching.text import TextReader
 from gateway.remittance.model import CreditDebit, ReferenceScheme, RemittanceLine
 
-RIVAL_THRESHOLD = 0.8
 STRONG_STRATEGIES = frozenset(("structured_reference", "advice", "text_reference"))
 
 
@@ -119,7 +118,7 @@ class Matcher:
                                note="payer known, no open item fits: on account")
         ranked = _ranked(candidates)
         best = ranked[0]
-        rivals = [c for c in ranked[1:] if c.confidence >= RIVAL_THRESHOLD]
+        rivals = [c for c in ranked[1:] if c.confidence >= self.config.rival_threshold]
         if rivals and not any(r.code == "alternatives" for r in best.reasons):
             best.reasons.append(Reason("alternatives", self.config.weights.alternative_candidates,
                                        f"{len(rivals)} other candidate(s) from other strategies"))

@@ -26,8 +26,7 @@ from gateway.remittance.matching.numbering import (
     NumberShape,
     compact,
     digit_variants,
-    full_keys,
-    short_keys,
+    index_keys,
 )
 
 
@@ -134,12 +133,19 @@ class Ledger:
         by_customer = self.by_customer
         for index, item in enumerate(self.items):
             by_customer[item.customer_id].append(index)
-            for key in full_keys(item.number):
-                _add(numbers, key, index)
-            for key in short_keys(item.number):
-                _add(shorts, key, index)
-            if item.creditor_reference:
-                _add(references, compact(item.creditor_reference), index)
+            full, short = index_keys(item.number)
+            for key in full:
+                if numbers.setdefault(key, index) != index:
+                    _add(numbers, key, index)
+            for key in short:
+                if shorts.setdefault(key, index) != index:
+                    _add(shorts, key, index)
+            reference = item.creditor_reference
+            if reference:
+                key = reference if reference.isalnum() and reference.isupper() else compact(
+                    reference)
+                if references.setdefault(key, index) != index:
+                    _add(references, key, index)
             if item.po_number:
                 _add(orders, compact(item.po_number), index)
 
@@ -172,7 +178,7 @@ class Ledger:
         """Items whose key is one digit edit away from `written` (never `written` itself)."""
         found: dict[int, None] = {}
         get = index.get
-        for variant in sorted(digit_variants(written)):
+        for variant in digit_variants(written):
             hit = get(variant)
             if hit is None:
                 continue

@@ -33,7 +33,32 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 def compact(number: str) -> str:
     upper = number.upper()
-    return upper if upper.isalnum() and upper.isascii() else _NON_ALNUM.sub("", upper)
+    if upper.isalnum() and upper.isascii():
+        return upper
+    plain = upper.replace("-", "").replace(" ", "").replace("/", "").replace(".", "")
+    return plain if plain.isalnum() and plain.isascii() else _NON_ALNUM.sub("", upper)
+
+
+def index_keys(number: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`full_keys` and `short_keys` of a number at once (one normalisation per ledger item)."""
+    key = compact(number)
+    if not key:
+        return (), ()
+    digits = key.lstrip(_LETTERS)
+    if not digits.isdigit():
+        digits = "".join(_DIGIT_RUNS.findall(key))
+    full = (key, digits) if digits and digits != key and len(digits) >= MIN_SHORT_LENGTH + 2 \
+        else (key,)
+    trailing = number[len(number.rstrip(_DIGITS)):]
+    if not trailing:
+        return full, short_keys(number)
+    tail = trailing.lstrip("0")
+    short: tuple[str, ...] = (tail,) if len(tail) >= MIN_SHORT_LENGTH and tail != key else ()
+    if key.isdigit() and len(key) >= 6 and key[1] == "0":
+        series_stripped = key[1:].lstrip("0")
+        if len(series_stripped) >= MIN_SHORT_LENGTH and series_stripped not in short:
+            short = (*short, series_stripped)
+    return full, short
 
 
 def full_keys(number: str) -> tuple[str, ...]:
@@ -66,22 +91,23 @@ def short_keys(number: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def digit_variants(written: str) -> set[str]:
-    """Every string at edit distance 1 from `written` whose edits touch digits only."""
+def digit_variants(written: str) -> dict[str, None]:
+    """Every string at edit distance 1 from `written` whose edits touch digits only, in a
+    fixed order (a dict used as an ordered set)."""
     n = len(written)
-    found: set[str] = set()
+    found: dict[str, None] = {}
     for i, ch in enumerate(written):
         head, tail = written[:i], written[i + 1:]
         if ch.isdigit():
-            found.update(head + d + tail for d in _DIGITS)
-            found.add(head + tail)
+            found.update(dict.fromkeys(head + d + tail for d in _DIGITS))
+            found[head + tail] = None
             if tail and tail[0].isdigit() and tail[0] != ch:
-                found.add(head + tail[0] + ch + tail[1:])
+                found[head + tail[0] + ch + tail[1:]] = None
     for i in range(n + 1):
         if (i > 0 and written[i - 1].isdigit()) or (i < n and written[i].isdigit()):
             head, tail = written[:i], written[i:]
-            found.update(head + d + tail for d in _DIGITS)
-    found.discard(written)
+            found.update(dict.fromkeys(head + d + tail for d in _DIGITS))
+    found.pop(written, None)
     return found
 
 

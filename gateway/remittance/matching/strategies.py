@@ -38,7 +38,7 @@ from gateway.remittance.matching.payer import PayerDirectory, PayerIdentity
 from gateway.remittance.matching.result import Reason
 from gateway.remittance.matching.subsets import subset_sums
 from gateway.remittance.matching.text import Mention, MentionKind
-from gateway.remittance.model import ReferenceScheme, ReferredDocument
+from gateway.remittance.model import ReferenceScheme, ReferredDocument, RemittanceLine
 from gateway.remittance.references import is_valid_rf
 
 MAX_EXACT_OPTIONS = 5
@@ -104,7 +104,7 @@ class StructuredReferenceStrategy(_Base):
     def _corrected(self, reference: str) -> tuple[int, ...]:
         """Open items whose RF is one digit edit away and has valid check digits."""
         found: list[int] = []
-        for variant in sorted(digit_variants(reference)):
+        for variant in digit_variants(reference):
             if variant.startswith("RF") and is_valid_rf(variant):
                 found.extend(self.ledger.by_reference(variant))
         return _unique(found)
@@ -134,6 +134,7 @@ class AdviceStrategy(_Base):
         self.advices = advices
         self.payers = payers
         self.last_link: LinkedAdvice | None = None
+        self._identities: dict[str, PayerIdentity] = {}
 
     def candidates(self, ctx: PaymentContext) -> list[Candidate]:
         self.last_link = None
@@ -162,10 +163,16 @@ class AdviceStrategy(_Base):
         if len(options) != 1:
             return None
         for rival in self.advices.rival_payments(options[0], ctx.line):
-            identity = self.payers.identify(rival.debtor, rival.ultimate_debtor)
-            if self._same_payer(identity, options[0]):
+            if self._same_payer(self._identity(rival), options[0]):
                 return None
         return options[0]
+
+    def _identity(self, line: RemittanceLine) -> PayerIdentity:
+        identity = self._identities.get(line.line_id)
+        if identity is None:
+            identity = self._identities[line.line_id] = self.payers.identify(
+                line.debtor, line.ultimate_debtor)
+        return identity
 
     def _same_payer(self, identity: PayerIdentity, link: LinkedAdvice) -> bool:
         name = link.advice.debtor.name

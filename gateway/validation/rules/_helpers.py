@@ -231,6 +231,8 @@ class TaxCategoryUse:
     allowance_by_code: dict[str, Decimal] = field(default_factory=dict)
     allowance_by_code_rate: dict[tuple[str, Decimal], Decimal] = field(default_factory=dict)
     codes: set[str] = field(default_factory=set)  # every normalised code, whatever the scheme
+    # lines of a category, by (normalised code, any scheme): see en16931_vat._lines_matching
+    line_matches: dict[tuple[str, bool], list[CategoryOccurrence]] = field(default_factory=dict)
 
     def all_allowance_charges(self) -> Iterator[CategoryOccurrence]:
         yield from self.allowances

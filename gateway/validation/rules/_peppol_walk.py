@@ -65,10 +65,15 @@ _TOTAL_FIELDS = (
 )
 
 
+# The model field holding an amount's @currencyID, spelt once (the walk is hot).
+_CURRENCY_FIELD = {name: f"{name}_currency" for name in (
+    *_TOTAL_FIELDS, "amount", "base_amount", "tax_amount", "taxable_amount")}
+
+
 def _amount(owner: Any, base: Path, name: str, role: str = ROLE_OTHER,
             explicit: bool = False) -> AmountRef | None:
     """The amount `name` of `owner`, None when absent (or, `explicit`, without @currencyID)."""
-    currency = getattr(owner, f"{name}_currency")
+    currency = getattr(owner, _CURRENCY_FIELD.get(name) or f"{name}_currency")
     if currency is None and (explicit or getattr(owner, name) is None):
         return None
     return AmountRef((*base, name), getattr(owner, name), currency, role)

@@ -157,6 +157,17 @@ def _matching(occurrences: Iterable[CategoryOccurrence], code: str, *,
     ]
 
 
+def _lines_matching(use: TaxCategoryUse, code: str, *, any_scheme: bool = False
+                    ) -> list[CategoryOccurrence]:
+    """`_matching(use.lines, code)`, computed once per run: on a long invoice several rules of
+    a category ask for the same lines. The list is shared: callers only read it."""
+    key = (code, any_scheme)
+    found = use.line_matches.get(key)
+    if found is None:
+        found = use.line_matches[key] = _matching(use.lines, code, any_scheme=any_scheme)
+    return found
+
+
 def _breakdown_path(use: TaxCategoryUse) -> Path:
     return ("tax_totals", 0, "vat_breakdown") if use.breakdowns else ("tax_totals",)
 
@@ -177,7 +188,7 @@ def _exactly_one_breakdown(ctx: Ctx, category: Category) -> Found:
 def _standard_breakdown(ctx: Ctx, category: Category) -> Found:
     """BR-S-01: used by a line or allowance/charge <-> in the breakdown (no scheme filter)."""
     use = category_use(ctx)
-    used = bool(_matching(use.lines, "S", any_scheme=True)
+    used = bool(_lines_matching(use, "S", any_scheme=True)
                 or _matching(use.all_allowance_charges(), "S", any_scheme=True))
     listed = bool(_matching(use.breakdowns, "S", any_scheme=True))
     return NO_VIOLATIONS if used == listed else (Violation(_breakdown_path(use)),)
@@ -188,7 +199,7 @@ def _canary_breakdown(ctx: Ctx, category: Category) -> Found:
     written (any scheme for IGIC, VAT for IPSI); unused -> none (normalised, VAT)."""
     use = category_use(ctx)
     code = category.code
-    used = bool(_matching(use.lines, code) or _matching(use.all_allowance_charges(), code))
+    used = bool(_lines_matching(use, code) or _matching(use.all_allowance_charges(), code))
     if used:
         listed = _matching(use.breakdowns, code, exact=True, any_scheme=code == "L")
         return NO_VIOLATIONS if listed else (Violation(_breakdown_path(use)),)
@@ -210,8 +221,8 @@ def _ids_rule(ctx: Ctx, category: Category, triggers: list[CategoryOccurrence],
 
 def _line_ids(ctx: Ctx, category: Category) -> Found:
     use = category_use(ctx)
-    triggers = _matching(use.lines, category.code)
-    neg = _matching(use.lines, category.code, any_scheme=category.line_trigger_any_scheme)
+    triggers = _lines_matching(use, category.code)
+    neg = _lines_matching(use, category.code, any_scheme=category.line_trigger_any_scheme)
     return _ids_rule(ctx, category, triggers, neg)
 
 
@@ -234,24 +245,25 @@ def _charge_ids(ctx: Ctx, category: Category) -> Found:
 # --- -05/-06/-07: VAT rates -------------------------------------------------------------------
 
 
-def _rates(occurrences: list[CategoryOccurrence], category: Category) -> Found:
+def _rates(matching: list[CategoryOccurrence], category: Category) -> Found:
+    """The occurrences of the category (`_matching`) whose VAT rate breaks -05/-06/-07."""
     return [
         Violation((*o.path, "vat_rate"))
-        for o in _matching(occurrences, category.code)
+        for o in matching
         if category.rate.violated_by(o.rate)
     ]
 
 
 def _line_rate(ctx: Ctx, category: Category) -> Found:
-    return _rates(category_use(ctx).lines, category)
+    return _rates(_lines_matching(category_use(ctx), category.code), category)
 
 
 def _allowance_rate(ctx: Ctx, category: Category) -> Found:
-    return _rates(category_use(ctx).allowances, category)
+    return _rates(_matching(category_use(ctx).allowances, category.code), category)
 
 
 def _charge_rate(ctx: Ctx, category: Category) -> Found:
-    return _rates(category_use(ctx).charges, category)
+    return _rates(_matching(category_use(ctx).charges, category.code), category)
 
 
 # --- -08/-09/-10: the breakdown of the category ----------------------------------------------
@@ -288,7 +300,7 @@ def _taxable_standard(use: TaxCategoryUse, rate: Decimal, taxable: Decimal) -> b
     """BR-S-08: the rate is used by a line or an allowance/charge, and the sums agree within 1;
     the alternative branch of the official test accepts allowances/charges alone."""
     lines, allowance_charges = _sums(use, "S", rate)
-    line_used = any(o.rate == rate for o in _matching(use.lines, "S", any_scheme=True))
+    line_used = any(o.rate == rate for o in _lines_matching(use, "S", any_scheme=True))
     ac_used = any(o.rate == rate
                   for o in _matching(use.all_allowance_charges(), "S", any_scheme=True))
     if (line_used or ac_used) and _within_shifted(taxable, lines + allowance_charges):

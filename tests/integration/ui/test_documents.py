@@ -7,6 +7,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from aiohttp import FormData
+
 from gateway.db.repos.admin_users import SESSION_LIFETIME
 from tests.integration.ui.conftest import ADMIN_TOKEN, Ui, csrf_token, text_of
 
@@ -143,3 +145,45 @@ async def test_replay_a_dead_letter(signed_in: Ui, invoice_xml: bytes) -> None:
 
 def test_sessions_are_bounded() -> None:
     assert SESSION_LIFETIME.total_seconds() <= 12 * 3600
+
+
+async def test_test_exchange_shows_the_result_and_the_receipt(signed_in: Ui,
+                                                              invoice_xml: bytes) -> None:
+    ui = signed_in
+    partner_id, _ = await ui.partner_with_key("golive")
+    base = f"/ui/partners/{partner_id}"
+    form = FormData()
+    form.add_field("csrf_token", await ui.token(base))
+    form.add_field("sample_type", "invoice")
+    form.add_field("document_file", invoice_xml, filename="sample.xml",
+                   content_type="application/xml")
+    sent = await ui.client.post(f"{base}/test-exchange", data=form, allow_redirects=False)
+    assert sent.status == 303, await sent.text()
+    page = await (await ui.client.get(sent.headers["Location"])).text()
+    assert "Test document submitted." in page
+    assert "validated → queued" in text_of(page)
+    assert await ui.run_outbox() == 1
+    delivered = text_of(await (await ui.client.get(sent.headers["Location"])).text())
+    assert "sending → delivered" in delivered
+    assert "receipt (inbound)" in delivered
+    assert len(ui.fake.delivered) == 1
+
+    empty = await ui.post(f"{base}/test-exchange", {"document_text": ""}, token_from=base)
+    assert empty.status == 400
+    assert 'id="document-error"' in await empty.text()
+    hostile = await ui.post(f"{base}/test-exchange", {
+        "document_text": '<!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>'}, token_from=base)
+    assert hostile.status == 303  # stored and rejected, like the same body on the admin API
+    hostile_page = await (await ui.client.get(hostile.headers["Location"])).text()
+    assert "rejected" in hostile_page
+    assert "DTD" in hostile_page
+    assert "<!DOCTYPE" not in hostile_page
+    rejected = await ui.post(f"{base}/test-exchange",
+                             {"document_text": invalid_invoice(invoice_xml).decode()},
+                             token_from=base)
+    assert rejected.status == 303
+    page = await (await ui.client.get(rejected.headers["Location"])).text()
+    assert "<code>BR-CO-16</code>" in page
+    missing = await ui.post("/ui/partners/nope/test-exchange",
+                            {"document_text": invoice_xml.decode()}, token_from=base)
+    assert missing.status == 404

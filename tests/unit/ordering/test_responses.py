@@ -43,7 +43,8 @@ def test_acceptance_quotes_the_order_and_has_no_lines(order: Order) -> None:
     assert response.currency_code == "SEK"
     assert response.customer_reference == order.customer_reference
     assert response.sales_order_id == "SO-77810"
-    assert response.seller is not None and response.buyer is not None
+    assert response.seller is not None
+    assert response.buyer is not None
     assert response.seller.registration_name == "Nordkap Medical Supply AB"
     assert response.buyer.endpoint_id == "2321000180"
     assert accepted_by_gateway(response)
@@ -78,9 +79,12 @@ def test_conditional_acceptance_answers_every_line(order: Order) -> None:
     assert statuses == {"1": LINE_ACCEPTED, "2": LINE_CHANGED, "3": LINE_ACCEPTED,
                         "4": LINE_NOT_ACCEPTED}
     changed = response.lines[1]
-    assert changed.quantity == Decimal("50") and changed.quantity_unit_code == "XBX"
-    assert changed.price is not None and changed.price.price_amount == Decimal("62.00")
-    assert changed.item is not None and changed.item.sellers_item_id == "NMS-MSK-2R"
+    assert changed.quantity == Decimal("50")
+    assert changed.quantity_unit_code == "XBX"
+    assert changed.price is not None
+    assert changed.price.price_amount == Decimal("62.00")
+    assert changed.item is not None
+    assert changed.item.sellers_item_id == "NMS-MSK-2R"
     assert accepted_by_gateway(response)
 
 
@@ -93,7 +97,7 @@ def test_confirmed_lines_follow_the_response(order: Order) -> None:
         "3": LineChange(price=Decimal("45.00")),
         "4": LineChange(not_accepted=True),
     })
-    confirmed = {c.order_line.id: c for c in confirmed_lines(order, response)}
+    confirmed = {str(c.order_line.id): c for c in confirmed_lines(order, response)}
     assert sorted(confirmed) == ["1", "2", "3"]
     assert (confirmed["2"].quantity, confirmed["2"].changed) == (Decimal("50"), True)
     assert (confirmed["3"].price, confirmed["3"].quantity) == (Decimal("45.00"), Decimal("48"))

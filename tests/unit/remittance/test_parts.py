@@ -26,7 +26,7 @@ def test_number_keys() -> None:
 
 def test_digit_variants_cover_the_four_typos() -> None:
     variants = digit_variants("4711")
-    assert {"4712", "7411", "471", "47711"} <= variants  # substitution, swap, drop, double
+    assert {"4712", "7411", "471", "47711"} <= set(variants)  # substitution, swap, drop, double
     assert "4711" not in variants
 
 
