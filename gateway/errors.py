@@ -52,7 +52,7 @@ class PayloadTooLarge(HostileInputError):
 
 
 class UnsupportedDocumentError(GatewayError):
-    """Well-formed, but not a document type the gateway supports (wrong root, unknown customization)."""
+    """Well-formed, but not a supported document type (wrong root, unknown customization)."""
 
     code = "unsupported-document"
     http_status = 415

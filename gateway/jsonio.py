@@ -45,7 +45,8 @@ def load_json(data: bytes | str, *, max_bytes: int = 32 * 1024 * 1024) -> Any:
     except UnicodeDecodeError as exc:
         raise InputError(f"JSON must be UTF-8: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise InputError(f"malformed JSON ({where}): {exc.msg}") from None
     except RecursionError:
         raise InputError("JSON nesting is too deep") from None
 

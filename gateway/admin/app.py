@@ -6,7 +6,7 @@ Middlewares, outermost first:
                       GatewayError keeps its status (404 for a bad id, 400 for bad input)
     security_headers  CSP allowing only this origin (no inline script or style), no framing,
                       no caching of pages (they show partner data and API keys)
-    session_auth      sign-in required except for the sign-in page and the stylesheet;
+    session_auth      sign-in required except for the sign-in page and the static files;
                       CSRF token checked on every POST (gateway.admin.session)
 """
 
@@ -27,7 +27,10 @@ _log = logging.getLogger(__name__)
 __all__ = ["UI_PREFIX", "create_ui_app"]
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; "
-                           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+                           "script-src 'self'; connect-src 'self'; form-action 'self'; "
+                           "frame-ancestors 'none'; base-uri 'none'")
+STATIC_FILES = {"admin.css": "text/css; charset=utf-8",
+                "identifiers.js": "text/javascript; charset=utf-8"}
 
 
 @web.middleware
@@ -64,10 +67,13 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
-async def _stylesheet(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC_DIR / "admin.css",
-                            headers={"Cache-Control": "public, max-age=3600",
-                                     "Content-Type": "text/css; charset=utf-8"})
+async def _static(request: web.Request) -> web.FileResponse:
+    name = request.match_info["name"]
+    media_type = STATIC_FILES.get(name)
+    if media_type is None:
+        raise web.HTTPNotFound()
+    return web.FileResponse(STATIC_DIR / name, headers={
+        "Cache-Control": "public, max-age=3600", "Content-Type": media_type})
 
 
 async def _home(request: web.Request) -> web.StreamResponse:
@@ -79,7 +85,7 @@ def create_ui_app() -> web.Application:
     ui[TEMPLATES] = new_environment()
     router = ui.router
     router.add_get("/", _home)
-    router.add_get("/static/admin.css", _stylesheet)
+    router.add_get("/static/{name}", _static)
     auth.add_routes(router)
     partners.add_routes(router)
     documents.add_routes(router)

@@ -30,7 +30,7 @@ SESSION_COOKIE = "gw_ui_session"
 CSRF_COOKIE = "gw_ui_csrf"
 CSRF_FIELD = "csrf_token"
 COOKIE_PATH = "/ui"
-PUBLIC_PATHS = frozenset({"/ui/sign-in", "/ui/static/admin.css"})
+PUBLIC_PATHS = frozenset({"/ui/sign-in", "/ui/static/admin.css", "/ui/static/identifiers.js"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 UI_USER = web.RequestKey("ui_user", AdminUser)

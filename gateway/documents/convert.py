@@ -142,8 +142,12 @@ def model_to_json(model: BaseModel) -> dict[str, Any]:
 
 
 def model_to_json_bytes(model: BaseModel) -> bytes:
-    """The JSON form as compact UTF-8 bytes, serialised by pydantic-core in one step."""
-    return model.model_dump_json(exclude_none=True).encode("utf-8")
+    """The JSON form as compact UTF-8 bytes, serialised by pydantic-core in one step.
+
+    The model's serializer writes bytes; `model_dump_json` would decode them to text that
+    would only be encoded again.
+    """
+    return model.__pydantic_serializer__.to_json(model, exclude_none=True)
 
 
 def json_to_model(data: bytes | str | Mapping[str, Any], doc_type: DocTypeArg,

@@ -26,7 +26,6 @@ from gateway.mapping.parse import (
     ParseResult,
     compile_parse,
     parse_document,
-    stable_pointers,
 )
 from gateway.mapping.render import DocumentPlan, compile_render, render_text
 from gateway.mapping.spec import Entry, MappingError, MappingSpec
@@ -53,13 +52,12 @@ __all__ = [
 class DocumentMapping:
     """A loaded, compiled mapping file. Immutable; share it freely (`load_mapping` caches)."""
 
-    __slots__ = ("_parse_root", "_render_plan", "_stable", "spec")
+    __slots__ = ("_parse_root", "_render_plan", "spec")
 
     def __init__(self, spec: MappingSpec) -> None:
         self.spec = spec
         self._render_plan: DocumentPlan = compile_render(spec)
         self._parse_root: ParseNode = compile_parse(spec.fields)
-        self._stable = stable_pointers(spec.fields)
 
     @property
     def name(self) -> str:
@@ -93,7 +91,7 @@ class DocumentMapping:
             raise UnsupportedDocumentError(
                 f"the {self.spec.name} mapping reads {self.spec.root_tag}, not {root.tag}"
             )
-        return parse_document(self.spec, self._parse_root, root, codec_rules, self._stable)
+        return parse_document(self.spec, self._parse_root, root, codec_rules)
 
 
 @functools.lru_cache(maxsize=64)

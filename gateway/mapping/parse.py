@@ -6,10 +6,6 @@ lenient: a value its codec cannot read becomes a fatal finding and is dropped; a
 attribute the mapping does not cover becomes a warning; a singular element that occurs twice
 keeps its first occurrence and warns. The result holds Python values (Decimal, date, bool,
 str) ready for the canonical model.
-
-XPaths (for findings) are only built when a finding is made. A value implied from a JSON
-pointer (an amount's currencyID implied by the document currency) is compared when its group
-is complete, as soon as the pointer can be resolved for good; otherwise at the end.
 """
 
 from __future__ import annotations
@@ -43,9 +39,9 @@ class ValueRead:
     repeated: bool
     implied: Implied | None
     implied_value: Any  # the implied literal as the codec reads it
-    # singular, and nothing implied but from a pointer (settled when the group is complete):
-    simple: bool  # store what the codec reads
+    simple: bool  # singular, nothing implied: store what the codec reads
     plain: bool  # the same, and the text is kept as is: store the text
+    pending: Pointer | None  # text kept as is, implied from this JSON pointer
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +58,6 @@ class ParseNode:
     attributes: dict[str, ValueRead] = field(default_factory=dict)
     group: GroupRead | None = None
     leaf: bool = False  # an element with a value (text, attributes) and nothing below
-    # (JSON key, pointer) of the values implied from a pointer in this group's object
-    implied: tuple[tuple[str, Pointer], ...] = ()
 
 
 @dataclass(slots=True)
@@ -74,7 +68,6 @@ class ParseResult:
 
 def compile_parse(entries: tuple[Entry, ...], prefix: str = "") -> ParseNode:
     root = ParseNode()
-    implied: list[tuple[str, Pointer]] = []
     for entry in entries:
         name = f"{prefix}.{entry.json}" if prefix else entry.json
         node = root
@@ -86,13 +79,10 @@ def compile_parse(entries: tuple[Entry, ...], prefix: str = "") -> ParseNode:
             continue
         assert entry.codec is not None  # loader guarantees: a value entry has a codec
         read = _value_read(entry, name)
-        if read.implied is not None and read.implied.pointer is not None:
-            implied.append((read.key, read.implied.pointer))
         if entry.xpath.attribute is None:
             node.text = read
         else:
             node.attributes[entry.xpath.attribute] = read
-    root.implied = tuple(implied)
     _mark_leaves(root)
     return root
 
@@ -101,11 +91,13 @@ def _value_read(entry: Entry, name: str) -> ValueRead:
     assert entry.codec is not None
     implied = entry.implied
     literal = None if implied is None else implied.literal
-    simple = not entry.card.repeated and literal is None
+    as_text = entry.codec.read is read_text and not entry.card.repeated
+    simple = not entry.card.repeated and implied is None
     return ValueRead(entry.json, name, entry.bt, entry.codec.name, entry.codec.read,
                      entry.card.repeated, implied,
                      None if literal is None else entry.codec.read(literal),
-                     simple, simple and entry.codec.read is read_text)
+                     simple, simple and as_text,
+                     implied.pointer if as_text and implied is not None else None)
 
 
 def _mark_leaves(node: ParseNode) -> None:
@@ -114,54 +106,15 @@ def _mark_leaves(node: ParseNode) -> None:
         _mark_leaves(child)
 
 
-def stable_pointers(entries: tuple[Entry, ...]) -> frozenset[Pointer]:
-    """Pointers whose value, once read, is final: singular groups down to a singular value
-    that is not itself implied (so it is never left out afterwards)."""
-    found: set[Pointer] = set()
-
-    def visit(level: tuple[Entry, ...], pointer: Pointer) -> None:
-        for entry in level:
-            if entry.card.repeated:
-                continue
-            if entry.fields is not None:
-                visit(entry.fields, (*pointer, entry.json))
-            elif entry.implied is None:
-                found.add((*pointer, entry.json))
-
-    visit(entries, ())
-    return frozenset(found)
-
-
 class _Context:
-    __slots__ = ("codec_rules", "data", "findings", "known", "pending", "prefixes", "spec",
-                 "stable")
+    __slots__ = ("codec_rules", "findings", "pending", "prefixes", "spec")
 
-    def __init__(self, spec: MappingSpec, codec_rules: Mapping[str, str],
-                 stable: frozenset[Pointer], data: dict[str, Any]) -> None:
+    def __init__(self, spec: MappingSpec, codec_rules: Mapping[str, str]) -> None:
         self.spec = spec
         self.codec_rules = codec_rules
-        self.stable = stable
-        self.data = data
         self.findings: list[Finding] = []
         self.pending: list[tuple[dict[str, Any], str, Pointer, Any]] = []
-        self.known: dict[Pointer, Any] = {}  # stable pointers already resolved
         self.prefixes = {uri: prefix for prefix, uri in spec.namespaces.items()}
-
-    def settle(self, target: dict[str, Any], implied: tuple[tuple[str, Pointer], ...]) -> None:
-        """Leave out the implied values of a complete group that equal what they imply."""
-        for key, pointer in implied:
-            value = target.get(key)
-            if value is None:
-                continue
-            known = self.known.get(pointer)
-            if known is None and pointer in self.stable:
-                known = resolve_pointer(self.data, pointer)
-                if known is not None:
-                    self.known[pointer] = known
-            if known is None:
-                self.pending.append((target, key, pointer, value))
-            elif known == value:
-                del target[key]
 
     def xpath(self, element: Any, attribute: str | None = None) -> str:
         steps: list[str] = []
@@ -219,18 +172,11 @@ class _Context:
 
 
 def parse_document(spec: MappingSpec, node: ParseNode, root: Any,
-                   codec_rules: Mapping[str, str] | None = None,
-                   stable: frozenset[Pointer] = frozenset()) -> ParseResult:
-    """Read `root` (the document element, already checked to be spec.root_tag).
-
-    `stable` (from `stable_pointers`) names the implied pointers that may be resolved as
-    soon as they have a value; the others are resolved once the whole document is read.
-    """
+                   codec_rules: Mapping[str, str] | None = None) -> ParseResult:
+    """Read `root` (the document element, already checked to be spec.root_tag)."""
+    context = _Context(spec, codec_rules or {})
     data: dict[str, Any] = {}
-    context = _Context(spec, codec_rules or {}, stable, data)
     _read(root, node, data, (), context)
-    if node.implied:
-        context.settle(data, node.implied)
     implied: dict[Pointer, Any] = {}
     for target, key, pointer, value in context.pending:
         if pointer not in implied:
@@ -279,8 +225,13 @@ def _read(element: Any, node: ParseNode, target: dict[str, Any], path: Path,
                     if read is None:
                         if not name.startswith(_XSI_PREFIX):
                             context.unmapped(child, path, name)
-                    elif read.plain and read.key not in target:
+                    elif read.key in target:
+                        _store(child, read, value, target, path, context, name)
+                    elif read.plain:
                         target[read.key] = value
+                    elif read.pending is not None:
+                        target[read.key] = value
+                        context.pending.append((target, read.key, read.pending, value))
                     else:
                         _store(child, read, value, target, path, context, name)
             continue
@@ -302,10 +253,7 @@ def _read(element: Any, node: ParseNode, target: dict[str, Any], path: Path,
         else:
             target[key] = item
             sub_path = (*path, key)
-        group_node = group.node
-        _read(child, group_node, item, sub_path, context)
-        if group_node.implied:
-            context.settle(item, group_node.implied)
+        _read(child, group.node, item, sub_path, context)
 
 
 def _read_attributes(element: Any, pairs: list[tuple[str, str]], node: ParseNode,
@@ -339,6 +287,11 @@ def _store(element: Any, read: ValueRead, text: str, target: dict[str, Any], pat
     if key in target:
         context.repeated(element, read.name, (*path, key))
         return
-    if read.implied_value is not None and value == read.implied_value:
-        return  # the implied literal: left out (one from a pointer is settled later)
+    implied = read.implied
+    if implied is not None:
+        if implied.pointer is None:
+            if value == read.implied_value:
+                return
+        else:
+            context.pending.append((target, key, implied.pointer, value))
     target[key] = value

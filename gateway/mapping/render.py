@@ -80,7 +80,7 @@ def _attribute_text(item: Any, write: Callable[[Any], str], key: str) -> str:
     return text
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False)  # compared by identity: a cache key per entry
 class ValueWrite:
     key: str
     name: str  # qualified attribute name; "" for element text
@@ -276,8 +276,8 @@ class _Writer:
         self.root = root
         self.out: list[str] = []
         self.pointers: dict[tuple[str, ...], Any] = {}
-        # id(ValueWrite) -> its implied value as escaped text (None: nothing implied here)
-        self.implied_texts: dict[int, str | None] = {}
+        # an entry (compared by identity) -> its implied value as escaped text, or None
+        self.implied_texts: dict[ValueWrite, str | None] = {}
 
     def implied(self, implied: Implied) -> Any:
         pointer = implied.pointer
@@ -292,7 +292,7 @@ class _Writer:
     def implied_text(self, write: ValueWrite) -> str | None:
         """The implied value of `write` as escaped text, once per document and entry."""
         try:
-            return self.implied_texts[id(write)]
+            return self.implied_texts[write]
         except KeyError:
             pass
         assert write.implied is not None
@@ -301,7 +301,7 @@ class _Writer:
         if item is not None:
             text = (_attribute_text(item, write.write, write.key) if write.name
                     else _text(item, write.write, write.key))
-        self.implied_texts[id(write)] = text
+        self.implied_texts[write] = text
         return text
 
     def attributes(self, values: Mapping[str, Any], writes: tuple[ValueWrite, ...],

@@ -220,6 +220,8 @@ def test_operator_journey(live_gateway: LiveGateway, browser: WebDriver, screens
     pages.fill("name", "ACME Trading")
     pages.fill("key_prefix", "acme")
     pages.fill("identifiers", "0088:7300010000002")  # wrong GLN check digit
+    WebDriverWait(browser, 10).until(  # checked as typed (static/identifiers.js)
+        lambda driver: "line 1" in driver.find_element(By.ID, "identifiers-check").text)
     browser.find_element(By.CSS_SELECTOR, "input[value='invoice']").click()
     pages.submit("Create partner")
     assert "line 1" in pages.error_next_to("identifiers")

@@ -69,6 +69,22 @@ def _route_id(request: web.Request, name: str) -> str:
     return value
 
 
+# --- identifiers checked as you type ----------------------------------------------------------
+
+
+async def check_identifiers(request: web.Request) -> web.Response:
+    """``{valid, message}`` for ``?value=`` (one identifier per line): the check the forms
+    run on submit, asked early by static/identifiers.js."""
+    errors: Errors = {}
+    raw = forms.text(request.query, "value", errors, max_length=forms.MAX_FIELD)
+    parsed = parse_identifier_lines(raw, errors) if not errors else []
+    if errors:
+        message = next(iter(errors.values()))
+    else:
+        message = "OK: " + ", ".join(str(p) for p in parsed) if parsed else ""
+    return web.json_response({"valid": not errors, "message": message})
+
+
 # --- list and create --------------------------------------------------------------------------
 
 
@@ -440,6 +456,7 @@ async def revoke_api_key(request: web.Request) -> web.Response:
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/identifiers/check", check_identifiers)
     router.add_get("/partners", list_page)
     router.add_get("/partners/new", new_page)
     router.add_post("/partners/new", create)

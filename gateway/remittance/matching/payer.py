@@ -31,6 +31,7 @@ LEGAL_FORMS = frozenset((
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 _TRANSLIT = (("UE", "U"), ("AE", "A"), ("OE", "O"), ("SS", "S"))
 MIN_PREFIX = 8
+MAX_NAME_MATCHES = 12
 
 
 @lru_cache(maxsize=65_536)
@@ -83,6 +84,7 @@ class PayerDirectory:
         self.name_deletions: dict[str, set[str]] = {}
         self.name_prefixes: dict[str, list[str]] = {}
         self.numbers: dict[str, str] = {}
+        self._name_cache: dict[str, tuple[tuple[str, ...], bool]] = {}
         for customer in ledger.customers.values():
             self._index(customer)
 
@@ -104,6 +106,7 @@ class PayerDirectory:
         key = name_key(name)
         if not key:
             return
+        self._name_cache.clear()
         self.names.setdefault(key, set()).add(customer_id)
         if len(key) >= 5:
             for deleted in _deletions(key):
@@ -140,13 +143,21 @@ class PayerDirectory:
         return None, False, False
 
     def by_name(self, name: str) -> tuple[tuple[str, ...], bool]:
-        """Customers whose name (or alias) matches, and whether the match was exact."""
+        """Customers whose name (or alias) matches, and whether the match was exact.
+
+        A name shared by more than MAX_NAME_MATCHES customers identifies nobody."""
         key = name_key(name)
+        cached = self._name_cache.get(key)
+        if cached is None:
+            cached = self._name_cache[key] = self._by_name_key(key)
+        return cached
+
+    def _by_name_key(self, key: str) -> tuple[tuple[str, ...], bool]:
         if not key:
             return (), False
         exact = self.names.get(key)
         if exact:
-            return tuple(sorted(exact)), True
+            return (tuple(sorted(exact)) if len(exact) <= MAX_NAME_MATCHES else ()), True
         found: set[str] = set()
         if len(key) >= 5:
             found |= self.name_deletions.get(key, set())
@@ -158,7 +169,7 @@ class PayerDirectory:
             shorter = key.rsplit(" ", 1)[0]
             if len(shorter) >= MIN_PREFIX:
                 found |= self.names.get(shorter, set())
-        return tuple(sorted(found)), False
+        return (tuple(sorted(found)) if len(found) <= MAX_NAME_MATCHES else ()), False
 
     def _by_prefix(self, key: str) -> set[str]:
         """A name the bank cut off: the master name starts with what we received."""

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import FormData
 
-from tests.integration.ui.conftest import Ui, csrf_token, text_of
+from tests.integration.ui.conftest import Ui, UiFactory, csrf_token, text_of
 from tests.unit.partners.certs import make_certificate
 
 
@@ -187,3 +187,34 @@ async def test_bad_and_huge_input_never_fails_with_500(signed_in: Ui) -> None:
         response = await ui.client.request(method, path, data=data, allow_redirects=False)
         assert response.status == expected, (path[:80], response.status)
         assert "text/html" in response.content_type
+
+
+async def test_identifiers_are_checked_as_typed(ui: Ui) -> None:
+    refused = await ui.client.get("/ui/identifiers/check", params={"value": "0088:1"},
+                                  allow_redirects=False)
+    assert refused.status == 303  # signed-in operators only
+    await ui.sign_in()
+    good = await (await ui.client.get("/ui/identifiers/check",
+                                      params={"value": "0088:7300010000001"})).json()
+    assert good == {"valid": True, "message": "OK: 0088:7300010000001"}
+    bad = await (await ui.client.get("/ui/identifiers/check", params={
+        "value": "0192:987654325\n0088:7300010000002"})).json()
+    assert bad["valid"] is False
+    assert bad["message"].startswith("line 2:")
+    huge = await ui.client.get("/ui/identifiers/check", params={"value": "9" * 5000})
+    assert (await huge.json())["valid"] is False
+    script = await ui.client.get("/ui/static/identifiers.js")
+    assert script.status == 200
+    assert script.content_type == "text/javascript"
+    assert (await ui.client.get("/ui/static/../app.py")).status == 404
+    assert (await ui.client.get("/ui/static/other.js")).status == 404
+
+
+async def test_over_sized_forms_get_a_413_page(make_ui: UiFactory) -> None:
+    ui = await make_ui(max_document_bytes=64 * 1024)
+    await ui.sign_in()
+    token = await ui.token("/ui/partners/new")
+    response = await ui.client.post("/ui/partners/new", allow_redirects=False, data={
+        "csrf_token": token, "name": "n", "key_prefix": "big", "identifiers": "x" * 200_000})
+    assert response.status == 413
+    assert "text/html" in response.content_type
