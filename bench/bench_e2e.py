@@ -2,22 +2,27 @@
 delivered to a local partner endpoint, with p50/p99 latency.
 
 Usage: python bench/bench_e2e.py [--backend sqlite|postgresql|all] [--processes 1 2]
-                                 [--documents N] [--warmup W] [--concurrency C] [--runs R]
-                                 [--workers K] [--postgres URL] [--idempotency-keys]
-                                 [--profile DIR] [--output FILE]
+                                 [--documents N] [--warmup W] [--concurrency C] [--rate R/s]
+                                 [--runs R] [--workers K] [--postgres URL]
+                                 [--idempotency-keys] [--profile DIR] [--output FILE]
 
 Each run starts fresh `gateway serve` processes (one or two, sharing one database: a new SQLite
 file, or a new PostgreSQL database on --postgres / GATEWAY_TEST_POSTGRES_URL), onboards a
 receiving partner (an HTTP endpoint in this process that answers 200 and records when each
 message id first arrived), sends W warm-up invoices, then N invoices with C requests in flight
-(spread over the processes) through POST /admin/v1/outbound as the gateway's JSON. Each invoice
+(or, with --rate, at that fixed rate) spread over the processes, through
+POST /admin/v1/outbound as the gateway's JSON. Each invoice
 is validated (own EN 16931 + Peppol rules, or the official artefacts when
 GATEWAY_ARTEFACTS_DIR is set), rendered to UBL, stored with its exchange, events and audit
 entries, queued, claimed by an outbox worker and POSTed to the partner.
 
 * throughput = N / (time the last invoice reached the partner - time the first was sent);
 * latency = per invoice, from the start of its API request to its arrival at the partner
-  (p50, p99), and the API request alone (accepted and queued: 202).
+  (p50, p99), and the API request alone (accepted and queued: 202). At full speed (closed
+  loop) the API accepts faster than the outbox delivers and the latency is mostly queueing;
+  --rate below the throughput shows the latency of an unsaturated gateway;
+* gateway CPU ms/invoice = user + system CPU of the gateway processes during the measured
+  phase, divided by N (what each invoice costs, whatever else runs on the machine).
 
 The median of R runs is printed, per backend and process count. With --profile DIR the first
 gateway process of each configuration is sampled with py-spy (if installed) during the
@@ -96,33 +101,54 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 async def _send(cluster: Cluster, receiver: str, documents: list[tuple[str, bytes]],
-                concurrency: int, keys: bool) -> tuple[dict[str, str], dict[str, float],
-                                                        list[float]]:
-    """Submit every document; (key -> message id, key -> send start, API latencies)."""
-    queue: asyncio.Queue[tuple[int, str, bytes]] = asyncio.Queue()
-    for index, (key, body) in enumerate(documents):
-        queue.put_nowait((index, key, body))
+                concurrency: int, keys: bool, rate: float | None = None
+                ) -> tuple[dict[str, str], dict[str, float], list[float]]:
+    """Submit every document; (key -> message id, key -> send start, API latencies).
+
+    Closed loop (`rate` None): `concurrency` requests in flight at all times, i.e. as fast as
+    the gateway accepts. Open loop: one request every 1/`rate` seconds, whatever the answers
+    (at most `concurrency` x 8 in flight), to measure latency at a given load.
+    """
     message_ids: dict[str, str] = {}
     started: dict[str, float] = {}
     api: list[float] = []
     admins = [cluster.admin(n) for n in range(len(cluster.processes))]
 
-    async def worker() -> None:
-        while not queue.empty():
-            index, key, body = queue.get_nowait()
-            headers = {"Idempotency-Key": f"bench-{key}"} if keys else None
-            started[key] = time.perf_counter()
-            try:
-                answer = await admins[index % len(admins)].call(
-                    "POST", "/admin/v1/outbound", data=body, content_type=JSON,
-                    params={"receiver": receiver, "document_type": "invoice"},
-                    headers=headers)
-            except ApiError as exc:
-                raise SystemExit(f"invoice {key} refused: {exc.message}") from None
-            api.append(time.perf_counter() - started[key])
-            message_ids[key] = str(answer["message_id"])
+    async def submit(index: int, key: str, body: bytes) -> None:
+        headers = {"Idempotency-Key": f"bench-{key}"} if keys else None
+        started[key] = time.perf_counter()
+        try:
+            answer = await admins[index % len(admins)].call(
+                "POST", "/admin/v1/outbound", data=body, content_type=JSON,
+                params={"receiver": receiver, "document_type": "invoice"}, headers=headers)
+        except ApiError as exc:
+            raise SystemExit(f"invoice {key} refused: {exc.message}") from None
+        api.append(time.perf_counter() - started[key])
+        message_ids[key] = str(answer["message_id"])
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    if rate is None:
+        queue: asyncio.Queue[tuple[int, str, bytes]] = asyncio.Queue()
+        for index, (key, body) in enumerate(documents):
+            queue.put_nowait((index, key, body))
+
+        async def worker() -> None:
+            while not queue.empty():
+                await submit(*queue.get_nowait())
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return message_ids, started, api
+    limit = asyncio.Semaphore(concurrency * 8)
+    origin = time.perf_counter()
+
+    async def paced(index: int, key: str, body: bytes) -> None:
+        async with limit:
+            await submit(index, key, body)
+
+    tasks = []
+    for index, (key, body) in enumerate(documents):
+        await asyncio.sleep(max(0.0, origin + index / rate - time.perf_counter()))
+        tasks.append(asyncio.create_task(paced(index, key, body)))
+    await asyncio.gather(*tasks)
     return message_ids, started, api
 
 
@@ -201,7 +227,7 @@ async def _measure(cluster: Cluster, partner: CountingPartner, config: Config,
     cpu_before = cpu_seconds(pids)
     try:
         ids, started, api = await _send(cluster, receiver, measured, args.concurrency,
-                                        args.keys)
+                                        args.keys, args.rate)
         await _wait_received(partner, ids)
         cpu = cpu_seconds(pids) - cpu_before
     finally:
@@ -257,7 +283,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--documents", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=100)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=16,
+                        help="requests in flight (closed loop)")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="offered load in invoices/s (open loop) instead of as fast as "
+                             "possible: latency at that load")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2,
                         help="outbox workers per gateway process")

@@ -71,8 +71,9 @@ def generate(generator: Path, work: Path, case: Case) -> Path:
     return target
 
 
-def run_matcher(data: Path, out: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS bytes of one `gateway remittance match` process."""
+def run_matcher(data: Path, out: Path) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS bytes and CPU seconds of one `gateway remittance match` process
+    (CPU time shows the cost when other work shares the two cores)."""
     command = [str(Path(sys.executable).parent / "gateway"), "remittance", "match",
                "--customers", str(data / "customers.jsonl"),
                "--invoices", str(data / "invoices.jsonl"),
@@ -85,7 +86,7 @@ def run_matcher(data: Path, out: Path) -> tuple[float, int]:
     stderr = process.stderr.read().decode() if process.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"matcher failed on {data}: {stderr}")
-    return wall, usage.ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
+    return wall, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime  # maxrss in KiB
 
 
 def score(generator: Path, data: Path, predictions: Path) -> dict[str, Any]:
@@ -117,6 +118,7 @@ def run_case(case: Case, generator: Path, work: Path, repeat: int) -> dict[str, 
     metrics = score(generator, data, predictions)
     metrics["wall_s"] = statistics.median(r[0] for r in runs)
     metrics["peak_gib"] = max(r[1] for r in runs) / GiB
+    metrics["cpu_s"] = statistics.median(r[2] for r in runs)
     metrics["failures"] = evaluate(case, metrics)
     return metrics
 
@@ -124,7 +126,8 @@ def run_case(case: Case, generator: Path, work: Path, repeat: int) -> dict[str, 
 def markdown(results: list[tuple[Case, dict[str, Any]]], command: str) -> str:
     lines = ["## Remittance matching (issue 6)", "", f"Command: `{command}`", "",
              "| case | payments | auto_rate | precision | recall | wrong | net_value | oracle "
-             "| wall s | peak GiB | gates |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| wall s | CPU s | peak GiB | gates |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for case, m in results:
         verdict = "pass" if not m["failures"] else "FAIL: " + "; ".join(m["failures"])
         if not case.gates:
@@ -132,7 +135,8 @@ def markdown(results: list[tuple[Case, dict[str, Any]]], command: str) -> str:
         lines.append(
             f"| {case.name} | {m['payments']} | {m['auto_rate']:.4f} | {m['precision']:.4f} | "
             f"{m['recall']:.4f} | {m['wrong_auto']} | {m['net_value']:.4f} | "
-            f"{m['oracle_auto_ceiling']:.4f} | {m['wall_s']:.1f} | {m['peak_gib']:.2f} | "
+            f"{m['oracle_auto_ceiling']:.4f} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | "
+            f"{m['peak_gib']:.2f} | "
             f"{verdict} |")
     for case, m in results:
         lines += ["", f"Per-case breakdown, {case.name} (n / auto / correct / wrong):", "",
@@ -169,7 +173,7 @@ def main() -> int:
         results.append((case, metrics))
         print(json.dumps({"case": case.name, **{k: metrics[k] for k in (
             "auto_rate", "precision", "recall", "wrong_auto", "net_value", "oracle_auto_ceiling",
-            "wall_s", "peak_gib", "failures")}}), flush=True)
+            "wall_s", "cpu_s", "peak_gib", "failures")}}), flush=True)
     command = "python bench/bench_remittance.py " + " ".join(sys.argv[1:])
     report = markdown(results, command.strip())
     if args.notes:

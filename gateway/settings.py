@@ -61,6 +61,9 @@ class Settings:
     worker_lease_seconds: float = 300.0
     """How long an outbox worker holds a claimed exchange; after that (its process died)
     another worker takes it over and sends it again with the same message id."""
+    idempotency_claim_seconds: float = 30.0
+    """How long an API request owns its Idempotency-Key; a retry after that (the request's
+    process died) takes the key over and runs the request again (gateway.api.idempotent)."""
     rate_limit_partner_per_second: float = 200.0
     """Sustained requests per second per partner API key (0: no limit); per process."""
     rate_limit_partner_burst: int = 1000
@@ -309,6 +312,7 @@ def _range_problems(settings: Settings) -> list[str]:
     check(settings.workers >= 0, "workers", "must be 0 or more")
     check(settings.max_document_bytes > 0, "max_document_bytes", "must be positive")
     check(settings.worker_lease_seconds > 0, "worker_lease_seconds", "must be positive")
+    check(settings.idempotency_claim_seconds > 0, "idempotency_claim_seconds", "must be positive")
     check(settings.log_level.upper() in LOG_LEVELS, "log_level",
           f"must be one of {', '.join(LOG_LEVELS)}")
     check(settings.log_format is None or settings.log_format in LOG_FORMATS, "log_format",

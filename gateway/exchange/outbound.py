@@ -13,6 +13,7 @@ it has any, do not list the type), is stored too, its exchange ``rejected`` with
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,7 @@ from gateway.observability.context import bind_exchange
 from gateway.transports.base import Clock
 
 RULE_CAPABILITY = "GW-PARTNER-CAPABILITY"
+BeforeCommit = Callable[[AsyncSession, "OutboundResult"], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +71,13 @@ class OutboundPipeline:
         content_type: str | None,
         actor: str,
         declared_type: str | None = None,
+        before_commit: BeforeCommit | None = None,
     ) -> OutboundResult:
-        """Validate and queue one document for `receiver_id` (a partner id)."""
+        """Validate and queue one document for `receiver_id` (a partner id).
+
+        `before_commit` runs in the transaction that stores the document and queues it, after
+        both (the API stores its answer there: gateway.api.idempotent.complete_in).
+        """
         media_type = media_type_of(content_type)
         if declared_type is not None:
             REGISTRY.get(declared_type)
@@ -82,6 +89,8 @@ class OutboundPipeline:
         _check_capability(analysis, capabilities, receiver_id)
         async with self.db.transaction() as session:
             result = await self._persist(session, receiver_id, raw, analysis, actor)
+            if before_commit is not None:
+                await before_commit(session, result)
         self.analyzer.metrics.document(Direction.OUTBOUND.value, result.exchange.document_type,
                                        result.exchange.state)
         return result

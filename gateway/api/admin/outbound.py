@@ -10,12 +10,13 @@ document is stored, its exchange rejected).
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.api import keys
 from gateway.api.admin.common import ADMIN_SCOPE, PREFIX, wake_outbox
 from gateway.api.http import actor, database, json_response, max_document_bytes, read_body
-from gateway.api.idempotent import run_idempotent
-from gateway.api.problem import ProblemError
+from gateway.api.idempotent import complete_in, run_idempotent
+from gateway.api.problem import ProblemError, error_response
 from gateway.api.spec import JSON, XML, Body, Operation, Param, json_reply, ref
 from gateway.errors import InputError
 from gateway.exchange.outbound import OutboundPipeline, OutboundResult
@@ -31,15 +32,33 @@ async def submit_outbound(request: web.Request) -> web.Response:
                                 clock=request.config_dict[keys.OPTIONS].clock)
 
     async def work() -> web.Response:
+        answers: list[web.Response] = []
+
+        async def store_answer(session: AsyncSession, result: OutboundResult) -> None:
+            # The answer commits with the document and its queued exchange (crash-safe
+            # Idempotency-Key: gateway.api.idempotent.complete_in).
+            answers.append(_response(request, result))
+            await complete_in(session, answers[0])
+
         result = await pipeline.submit(
             receiver_id=receiver, raw=body, content_type=request.headers.get("Content-Type"),
             actor=actor(request), declared_type=request.query.get("document_type"),
+            before_commit=store_answer,
         )
         if result.accepted:
             wake_outbox(request)
-        return _answer(result)
+        return answers[0]
 
     return await run_idempotent(request, scope=ADMIN_SCOPE, body=body, work=work)
+
+
+def _response(request: web.Request, result: OutboundResult) -> web.Response:
+    """The 202, or the 422 problem of a rejected document (stored all the same)."""
+    try:
+        return _answer(result)
+    except ProblemError as exc:
+        return error_response(exc, instance=request.path,
+                              request_id=request.get(keys.REQUEST_ID))
 
 
 def _answer(result: OutboundResult) -> web.Response:

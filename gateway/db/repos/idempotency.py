@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db.base import require_aware
@@ -44,6 +44,14 @@ class IdempotencyRequestInProgress(Conflict):
     """A request with this key has not finished yet (IETF draft: 409)."""
 
     code = "idempotency-request-in-progress"
+    retryable = True
+
+
+class IdempotencyClaimLost(Conflict):
+    """The key was taken over by a retry after this request's claim went stale; this request
+    must not commit its effects (the retry does them)."""
+
+    code = "idempotency-claim-lost"
     retryable = True
 
 
@@ -75,8 +83,16 @@ async def begin_request(
     key: str,
     request_hash: str,
     now: datetime,
+    stale_after: timedelta | None = None,
 ) -> StoredResponse | None:
     """None: first time, go ahead (and call `complete_request`). Otherwise the stored response.
+
+    With `stale_after`, a key claimed in a separate transaction (gateway.api.idempotent) whose
+    request has not completed after that long is taken over: its process died (kill -9, power
+    loss) between the claim and the completion. The claim time `now` becomes the fencing
+    token: the completion of the old request, should it still be alive, finds another claim
+    time and fails (`complete_request(claimed_at=...)`), so its effects roll back with it.
+    This is safe only if the work commits in the same transaction as the completion.
 
     Raises IdempotencyKeyReusedError if the key came with a different request, and
     IdempotencyRequestInProgress if the first request has not completed.
@@ -98,6 +114,9 @@ async def begin_request(
             f"Idempotency-Key {key!r} was already used for a different request"
         )
     if stored.response_status is None:
+        if stale_after is not None and stored.created_at <= now - stale_after \
+                and await _take_over(session, stored, now):
+            return None
         raise IdempotencyRequestInProgress(
             f"a request with Idempotency-Key {key!r} is still in progress"
         )
@@ -105,6 +124,18 @@ async def begin_request(
         status=stored.response_status, body=stored.response_body or b"",
         content_type=stored.response_content_type or "application/octet-stream",
     )
+
+
+async def _take_over(session: AsyncSession, stored: IdempotencyKey, now: datetime) -> bool:
+    """Claim a stale key anew, unless another retry or the completion got there first."""
+    result = await session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == stored.id, IdempotencyKey.response_status.is_(None),
+               IdempotencyKey.created_at == stored.created_at)
+        .values(created_at=require_aware(now, "now"))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
 async def complete_request(
@@ -116,11 +147,21 @@ async def complete_request(
     body: bytes,
     content_type: str,
     now: datetime,
+    claimed_at: datetime | None = None,
 ) -> None:
-    """Store the response to replay for retries (same transaction as the work)."""
+    """Store the response to replay for retries (same transaction as the work).
+
+    `claimed_at`: the `now` the key was claimed with; IdempotencyClaimLost if the claim was
+    taken over since (see `begin_request`).
+    """
     row = await _find(session, scope, key)
     if row is None:
         raise Conflict(f"Idempotency-Key {key!r} was not begun in this transaction")
+    if claimed_at is not None and (row.response_status is not None
+                                   or row.created_at != require_aware(claimed_at, "claimed_at")):
+        raise IdempotencyClaimLost(
+            f"Idempotency-Key {key!r} was taken over by a retry; this request's work is undone"
+        )
     row.response_status = status
     row.response_body = bytes(body)
     row.response_content_type = content_type

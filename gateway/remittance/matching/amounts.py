@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from itertools import combinations
 
 from gateway.remittance.matching.config import MatchConfig
@@ -53,11 +54,15 @@ class Fit(StrEnum):
     @property
     def strict(self) -> bool:
         """Fits exact to the minor unit: no tolerance band a wrong item could fall into."""
-        return self in (Fit.EXACT, Fit.DISCOUNT, Fit.UNEARNED_DISCOUNT, Fit.DEDUCTION)
+        return self in _STRICT
 
     @property
     def explained(self) -> bool:
-        return self not in (Fit.UNDERPAID, Fit.OVERPAID, Fit.CURRENCY_MISMATCH)
+        return self not in _UNEXPLAINED
+
+
+_STRICT = frozenset((Fit.EXACT, Fit.DISCOUNT, Fit.UNEARNED_DISCOUNT, Fit.DEDUCTION))
+_UNEXPLAINED = frozenset((Fit.UNDERPAID, Fit.OVERPAID, Fit.CURRENCY_MISMATCH))
 
 
 class ResidualKind(StrEnum):
@@ -97,6 +102,13 @@ class Reconciliation:
     fit: Fit
     allocations: tuple[tuple[int, int], ...]  # (item, minor in the item currency)
     residuals: tuple[ResidualMinor, ...] = ()
+
+    @property
+    def loose(self) -> bool:
+        """Explained only within a tolerance band (a fee, or FX at a reference rate): a wrong
+        item can fall into the band by chance, so the payer must confirm it."""
+        return self.fit is Fit.FEE or (self.fit is Fit.FX and any(
+            r.kind is ResidualKind.FX for r in self.residuals))
 
     @property
     def unfunded(self) -> tuple[int, ...]:
@@ -140,8 +152,9 @@ def _same_currency(ledger: Ledger, items: Sequence[int], gross: int, paid: int,
         over = ResidualMinor(ResidualKind.OVERPAYMENT, short, currency, note="kept on account")
         return Reconciliation(Fit.OVERPAID, full, (over,))
     discounts = _discount_options(ledger, items, payment.booking_date, config)
-    fee_cap = min(to_minor(config.bank_fee_max, currency),
-                  int(paid * config.bank_fee_max_share))
+    numerator, denominator = _ratio(config.bank_fee_max_share)
+    fee_cap = min(_fee_max_minor(config.bank_fee_max, currency),
+                  paid * numerator // denominator)
     rests = [(short - sum(ledger.discount_minor[i] for i in taken), taken, earned)
              for taken, earned in discounts]
     for rest, taken, earned in rests:
@@ -165,6 +178,17 @@ def _same_currency(ledger: Ledger, items: Sequence[int], gross: int, paid: int,
 def _discount_residuals(ledger: Ledger, taken: tuple[int, ...],
                         earned: bool) -> tuple[ResidualMinor, ...]:
     return tuple(_discount_residual(ledger, i, earned) for i in taken)
+
+
+@lru_cache(maxsize=64)
+def _fee_max_minor(bank_fee_max: Decimal, currency: str) -> int:
+    return to_minor(bank_fee_max, currency)
+
+
+@lru_cache(maxsize=16)
+def _ratio(share: Decimal) -> tuple[int, int]:
+    """The share as an integer fraction (0.10 -> 1/10): integer arithmetic per payment."""
+    return share.as_integer_ratio()
 
 
 def _discount_options(ledger: Ledger, items: Sequence[int], booking: date | None,

@@ -78,7 +78,7 @@ class MatchConfig:
     max_alternatives: int = 4000  # candidate sets evaluated per payment
     subset_max_items: int = 40  # open items considered for an amount combination
     subset_max_size: int = 12
-    subset_node_budget: int = 1_500
+    subset_node_budget: int = 1_000
     common_amount_count: int = 3  # an amount shared by more open items is "common"...
     common_amount_share: float = 0.0005  # ... or by more than this share of them
     learn_payers: bool = True

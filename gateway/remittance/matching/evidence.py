@@ -49,8 +49,10 @@ class Evidence:
         self.config = config
         self.w = config.weights
 
-    def amount(self, fit: Reconciliation, *, strict_only: bool = False) -> Reason:
-        """How the amounts fit; with `strict_only`, loose fits (fee, FX...) confirm nothing."""
+    def amount(self, fit: Reconciliation, *, strict_only: bool = False,
+               payer_confirmed: bool = True) -> Reason:
+        """How the amounts fit. A loose fit (fee, FX at a reference rate) confirms nothing with
+        `strict_only`, and counts as unexplained when the payer does not confirm the items."""
         kind = fit.fit
         detail = kind.value + "".join(
             f"; {r.kind.value} {format_minor(r.minor, r.currency)}" for r in fit.residuals)
@@ -58,6 +60,9 @@ class Evidence:
             return Reason("amount_exact", self.w.amount_exact, detail)
         if kind is Fit.DISCOUNT:
             return Reason("amount_discount", self.w.discount_within_terms, detail)
+        if kind.explained and fit.loose and not payer_confirmed:
+            return Reason("amount_loose_unconfirmed", self.w.unexplained_difference,
+                          detail + " (within a tolerance, payer unconfirmed)")
         if kind.explained:
             weight = 0.0 if strict_only else self.w.explained_difference
             return Reason("amount_explained", weight, detail)
@@ -88,26 +93,34 @@ class Evidence:
                 reasons.append(Reason("payer_account_other", weight,
                                       f"debtor account belongs to {identity.account_customer}"))
         elif identity.name_customers:
-            groups: set[str] = set()
-            for customer in identity.name_customers:
-                groups |= ledger.group(customer)
-            if not customers <= groups:
+            names = identity.name_customers
+            if not all(self._within(c, names) for c in customers):
                 reasons.append(Reason("payer_name_other", self.w.payer_name_other,
                                       "debtor name belongs to another customer"))
-            elif len(identity.name_customers) == 1:
+            elif len(names) == 1:
                 reasons.append(Reason("payer_name", self.w.payer_name,
-                                      f"debtor name matches {identity.name_customers[0]}"))
+                                      f"debtor name matches {next(iter(names))}"))
             else:
                 reasons.append(Reason("payer_name_ambiguous", self.w.payer_name_ambiguous,
-                                      f"debtor name fits {len(identity.name_customers)} customers"))
+                                      f"debtor name fits {len(names)} customers"))
         if identity.text_customers:
-            groups = set()
-            for customer in identity.text_customers:
-                groups |= ledger.group(customer)
-            if customers <= groups:
+            numbered = frozenset(identity.text_customers)
+            if all(self._within(c, numbered) for c in customers):
                 reasons.append(Reason("payer_customer_number", self.w.payer_customer_number,
                                       "customer number in the remittance text"))
         return reasons
+
+    def _within(self, customer_id: str, payers: frozenset[str]) -> bool:
+        """Is the customer one of `payers`, or a subsidiary of one (a parent pays centrally)?"""
+        current: str | None = customer_id
+        for _depth in range(4):
+            if current is None:
+                return False
+            if current in payers:
+                return True
+            parent = self.ledger.customers.get(current)
+            current = parent.parent_id if parent else None
+        return False
 
     def common_amount(self, items: Sequence[int]) -> Reason | None:
         """An item whose amount many open items share: an amount fit confirms little."""

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from gateway.remittance.matching.money import to_minor
 from gateway.remittance.matching.numbering import (
@@ -71,9 +71,10 @@ class Customer:
 
 
 Index = dict[str, int | list[int]]
+K = TypeVar("K")
 
 
-def _add(index: Index, key: str, item: int) -> None:
+def _add(index: dict[K, int | list[int]], key: K, item: int) -> None:
     present = index.get(key)
     if present is None:
         index[key] = item
@@ -122,7 +123,13 @@ class Ledger:
         self.by_customer = {c: sorted(items, key=due) for c, items in self.by_customer.items()}
         self.amount_count: Counter[tuple[str, int]] = Counter(
             zip((i.currency for i in self.items), self.start_minor, strict=True))
-        self._by_amount: dict[str, dict[tuple[str, int], list[int]]] = {}
+        # (customer, open amount at the start) -> item(s): amount look-ups per payer
+        self.by_amount: dict[tuple[str, int], int | list[int]] = {}
+        by_amount = self.by_amount
+        for index, key in enumerate(zip((i.customer_id for i in self.items), self.start_minor,
+                                        strict=True)):
+            if by_amount.setdefault(key, index) != index:
+                _add(by_amount, key, index)
         self.settled_by: dict[int, str] = {}
         self.shape = NumberShape.learn(item.number for item in self.items)
         self._groups: dict[str, frozenset[str]] = {}
@@ -150,16 +157,12 @@ class Ledger:
                 _add(orders, compact(item.po_number), index)
 
     def items_with_amount(self, customer_id: str, currency: str, minor: int) -> list[int]:
-        """The customer's items whose open amount at the start was `minor` (index per customer,
-        built when first asked)."""
-        amounts = self._by_amount.get(customer_id)
-        if amounts is None:
-            amounts = {}
-            for index in self.by_customer.get(customer_id, ()):
-                key = (self.items[index].currency, self.start_minor[index])
-                amounts.setdefault(key, []).append(index)
-            self._by_amount[customer_id] = amounts
-        return amounts.get((currency, minor), [])
+        """The customer's items in `currency` whose open amount at the start was `minor`."""
+        found = self.by_amount.get((customer_id, minor))
+        if found is None:
+            return []
+        hits = [found] if isinstance(found, int) else found
+        return [i for i in hits if self.items[i].currency == currency]
 
     # ------------------------------------------------------------------ look-ups
     def by_number(self, key: str) -> tuple[int, ...]:

@@ -95,18 +95,19 @@ def digit_variants(written: str) -> dict[str, None]:
     """Every string at edit distance 1 from `written` whose edits touch digits only, in a
     fixed order (a dict used as an ordered set)."""
     n = len(written)
-    found: dict[str, None] = {}
+    variants: list[str] = []
     for i, ch in enumerate(written):
-        head, tail = written[:i], written[i + 1:]
         if ch.isdigit():
-            found.update(dict.fromkeys(head + d + tail for d in _DIGITS))
-            found[head + tail] = None
+            head, tail = written[:i], written[i + 1:]
+            variants += [head + d + tail for d in _DIGITS]
+            variants.append(head + tail)
             if tail and tail[0].isdigit() and tail[0] != ch:
-                found[head + tail[0] + ch + tail[1:]] = None
+                variants.append(head + tail[0] + ch + tail[1:])
     for i in range(n + 1):
         if (i > 0 and written[i - 1].isdigit()) or (i < n and written[i].isdigit()):
             head, tail = written[:i], written[i:]
-            found.update(dict.fromkeys(head + d + tail for d in _DIGITS))
+            variants += [head + d + tail for d in _DIGITS]
+    found = dict.fromkeys(variants)
     found.pop(written, None)
     return found
 

@@ -31,7 +31,6 @@ LEGAL_FORMS = frozenset((
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 _TRANSLIT = (("UE", "U"), ("AE", "A"), ("OE", "O"), ("SS", "S"))
 MIN_PREFIX = 8
-MAX_NAME_MATCHES = 12
 
 
 @lru_cache(maxsize=65_536)
@@ -63,7 +62,7 @@ class PayerIdentity:
     account_customer: str | None = None  # identified by IBAN or account number
     account_learned: bool = False  # ... through an account learned from an earlier match
     account_shared: bool = False  # the account pays for several customers (factor, PSP)
-    name_customers: tuple[str, ...] = ()
+    name_customers: frozenset[str] = frozenset()
     name_exact: bool = False
     text_customers: tuple[str, ...] = ()  # customer numbers quoted in the remittance text
 
@@ -84,7 +83,7 @@ class PayerDirectory:
         self.name_deletions: dict[str, set[str]] = {}
         self.name_prefixes: dict[str, list[str]] = {}
         self.numbers: dict[str, str] = {}
-        self._name_cache: dict[str, tuple[tuple[str, ...], bool]] = {}
+        self._name_cache: dict[str, tuple[frozenset[str], bool]] = {}
         for customer in ledger.customers.values():
             self._index(customer)
 
@@ -118,7 +117,7 @@ class PayerDirectory:
     def identify(self, debtor: Party, ultimate: Party | None = None,
                  customer_numbers: Iterable[str] = ()) -> PayerIdentity:
         account_customer, learned, shared = self._by_account(debtor)
-        names: tuple[str, ...] = ()
+        names: frozenset[str] = frozenset()
         exact = False
         for party in (ultimate, debtor):
             if party is not None and party.name:
@@ -142,22 +141,23 @@ class PayerDirectory:
                 return self.learned_accounts[key], True, False
         return None, False, False
 
-    def by_name(self, name: str) -> tuple[tuple[str, ...], bool]:
+    def by_name(self, name: str) -> tuple[frozenset[str], bool]:
         """Customers whose name (or alias) matches, and whether the match was exact.
 
-        A name shared by more than MAX_NAME_MATCHES customers identifies nobody."""
+        Names repeat: a common one may fit hundreds of customers, which still says something
+        (the payer is one of them), so the whole set is kept."""
         key = name_key(name)
         cached = self._name_cache.get(key)
         if cached is None:
             cached = self._name_cache[key] = self._by_name_key(key)
         return cached
 
-    def _by_name_key(self, key: str) -> tuple[tuple[str, ...], bool]:
+    def _by_name_key(self, key: str) -> tuple[frozenset[str], bool]:
         if not key:
-            return (), False
+            return frozenset(), False
         exact = self.names.get(key)
         if exact:
-            return (tuple(sorted(exact)) if len(exact) <= MAX_NAME_MATCHES else ()), True
+            return frozenset(exact), True
         found: set[str] = set()
         if len(key) >= 5:
             found |= self.name_deletions.get(key, set())
@@ -169,7 +169,7 @@ class PayerDirectory:
             shorter = key.rsplit(" ", 1)[0]
             if len(shorter) >= MIN_PREFIX:
                 found |= self.names.get(shorter, set())
-        return (tuple(sorted(found)) if len(found) <= MAX_NAME_MATCHES else ()), False
+        return frozenset(found), False
 
     def _by_prefix(self, key: str) -> set[str]:
         """A name the bank cut off: the master name starts with what we received."""
