@@ -26,7 +26,7 @@ from gateway.demo.summary import as_json, render
 
 
 @click.command("demo")
-@click.option("--timeout", type=click.FloatRange(5, 3600), default=DEFAULT_TIMEOUT_S,
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=DEFAULT_TIMEOUT_S,
               show_default=True, help="Seconds for the whole run, start-up included.")
 @click.option("--keep", is_flag=True,
               help="Keep the temporary directory (both databases and logs) and print it.")

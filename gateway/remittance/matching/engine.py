@@ -48,11 +48,12 @@ STRONG_STRATEGIES = frozenset(("structured_reference", "advice", "text_reference
 class Matcher:
     def __init__(self, ledger: Ledger, *, config: MatchConfig | None = None,
                  advices: Sequence[RemittanceLine] = (), fx_rates: FxRates | None = None,
-                 payments: Sequence[RemittanceLine] = ()) -> None:
+                 payments: Sequence[RemittanceLine] = (), keep_candidates: bool = True) -> None:
         """`payments`: the batch about to be matched, if known in advance; it lets advices
         without an EndToEndId be linked by amount only where the link is unique."""
         self.ledger = ledger
         self.config = config or MatchConfig()
+        self.keep_candidates = keep_candidates  # the alternatives a reviewer sees
         self.payers = PayerDirectory(ledger)
         self.text = TextReader(ledger, self.config)
         self.evidence = Evidence(ledger, self.config)
@@ -125,7 +126,7 @@ class Matcher:
         auto = (best.confidence >= self.config.auto_threshold and not best.fit.unfunded
                 and Flag.SETTLED_REFERENCE not in flags)
         match = self._public(best)
-        others = tuple(self._public(c) for c in ranked[1:4])
+        others = tuple(self._public(c) for c in ranked[1:4]) if self.keep_candidates else ()
         if auto:
             self._apply(ctx, best)
             return MatchResult(line_id, Decision.AUTO, match, others, flags)

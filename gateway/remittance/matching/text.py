@@ -102,7 +102,8 @@ class TextReader:
         self._customer_number = re.compile(
             rf"\b(?:{alternatives})(?:[\s.-]*(?:NR|NO|NUMMER|NUMBER|#))?[\s.:#-]*"
             r"([A-Z]{0,3}\d{3,})\b")
-        self._non_ar = [(k, re.compile(rf"\b{re.escape(k)}")) for k in config.non_ar_keywords]
+        self._non_ar = re.compile(
+            r"\b(" + "|".join(re.escape(k) for k in config.non_ar_keywords) + ")")
         self._deduction = re.compile(
             r"\b(?:" + "|".join(re.escape(k) for k in config.deduction_keywords) + ")")
 
@@ -162,10 +163,8 @@ class TextReader:
         return values
 
     def _non_ar_keyword(self, upper: str) -> str | None:
-        for keyword, pattern in self._non_ar:
-            if pattern.search(upper):
-                return keyword
-        return None
+        match = self._non_ar.search(upper)
+        return match.group(1) if match else None
 
     # ------------------------------------------------------------------ mentions
     def _windows(self, tokens: list[_Token], separators: list[str], start: int) -> list[int]:
