@@ -290,3 +290,24 @@ def test_unlinked_advice_needs_a_unique_link(ledger: Ledger, payment: LineFactor
     twin = payment("238.00", None)
     matcher = Matcher(fresh, advices=[notice], payments=[one, twin])
     assert "advice_by_amount" not in reasons(matcher.match(one))  # which of the two was it?
+
+
+def test_parallel_matching_agrees_and_never_applies_an_item_twice(
+        payment: LineFactory) -> None:
+    from gateway.remittance.matching.parallel import match_in_parallel
+    from tests.unit.remittance.conftest import CUSTOMERS, default_items
+
+    lines = [payment("1190.00", "INV-2025-0004711"),
+             payment("777.77", "INV-2025-0004801", iban="AT611904300234573201", name="Alpen"),
+             payment("238.00", "INV-2025-0004713"),
+             # another payer quotes the same invoice: only one of the two may be applied
+             payment("238.00", "INV-2025-0004713", iban="DE44500105175407324931",
+                     name="Someone Else", booked=date(2025, 6, 4))]
+    sequential = [Matcher(Ledger(default_items(), CUSTOMERS)).match(line) for line in lines]
+    ledger = Ledger(default_items(), CUSTOMERS)
+    parallel = match_in_parallel(Matcher(ledger), lines, workers=2)
+    assert [r.decision for r in parallel[:3]] == [r.decision for r in sequential[:3]]
+    assert [r.decision for r in parallel].count(Decision.AUTO) == 3
+    assert parallel[3].decision is Decision.REVIEW
+    assert Flag.SETTLED_REFERENCE in parallel[3].flags
+    assert ledger.open_minor[:3] == [0, 59500, 0]  # the parent ledger holds the merged result
