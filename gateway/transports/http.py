@@ -111,34 +111,11 @@ class HttpTransport:
         self, url: URL, envelope: Envelope, endpoint: EndpointConfig
     ) -> tuple[Receipt, timedelta | None]:
         headers = outbound_headers(envelope, endpoint, self._clock())
-        ssl_option: ssl.SSLContext | bool = (
-            self._tls.context_for(endpoint) if url.scheme == "https" else True
-        )
-        timeout = aiohttp.ClientTimeout(
-            total=endpoint.timeout, sock_connect=endpoint.connect_timeout
-        )
         try:
-            async with self._session.post(
-                url,
-                data=envelope.payload,
-                headers=headers,
-                ssl=ssl_option,
-                timeout=timeout,
-                allow_redirects=False,
-                raise_for_status=False,
-            ) as response:
-                raw, truncated = await _read_capped(response.content, endpoint.max_receipt_bytes)
-                received_at = self._clock()
-                receipt = build_receipt(
-                    envelope,
-                    status=response.status,
-                    headers=response.headers,
-                    raw=raw,
-                    truncated=truncated,
-                    received_at=received_at,
-                    transport=self.name,
-                )
-                return receipt, parse_retry_after(response.headers.get("Retry-After"), received_at)
+            return await post_for_receipt(
+                self._session, self._tls, url, envelope.payload, headers,
+                envelope=envelope, endpoint=endpoint, clock=self._clock, transport=self.name,
+            )
         except (aiohttp.ClientError, TimeoutError, ssl.SSLError) as exc:
             raise error_for_exception(exc, envelope, endpoint) from exc
 
@@ -148,6 +125,48 @@ class HttpTransport:
 
 def _elapsed_ms(started: float) -> float:
     return (time.monotonic() - started) * 1000
+
+
+async def post_for_receipt(
+    session: aiohttp.ClientSession,
+    tls: TlsContextCache,
+    url: URL,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    envelope: Envelope,
+    endpoint: EndpointConfig,
+    clock: Clock,
+    transport: str,
+) -> tuple[Receipt, timedelta | None]:
+    """POST `body` to `url` with the endpoint's TLS options; the answer as a Receipt.
+
+    Redirects are never followed and at most `max_receipt_bytes` of the answer are kept.
+    aiohttp, ssl and timeout exceptions propagate: each transport maps them to its verdicts.
+    """
+    ssl_option: ssl.SSLContext | bool = tls.context_for(endpoint) if url.scheme == "https" else True
+    timeout = aiohttp.ClientTimeout(total=endpoint.timeout, sock_connect=endpoint.connect_timeout)
+    async with session.post(
+        url,
+        data=body,
+        headers=headers,
+        ssl=ssl_option,
+        timeout=timeout,
+        allow_redirects=False,
+        raise_for_status=False,
+    ) as response:
+        raw, truncated = await _read_capped(response.content, endpoint.max_receipt_bytes)
+        received_at = clock()
+        receipt = build_receipt(
+            envelope,
+            status=response.status,
+            headers=response.headers,
+            raw=raw,
+            truncated=truncated,
+            received_at=received_at,
+            transport=transport,
+        )
+        return receipt, parse_retry_after(response.headers.get("Retry-After"), received_at)
 
 
 async def _read_capped(stream: aiohttp.StreamReader, limit: int) -> tuple[bytes, bool]:

@@ -62,9 +62,8 @@ from gateway.transports.base import (
 )
 from gateway.transports.endpoint import EndpointConfig, is_pem_text
 from gateway.transports.errors import DeliveryError, EndpointConfigError
-from gateway.transports.http import error_for_exception
-from gateway.transports.http_protocol import build_receipt, checked_url, display_url
-from gateway.transports.status import parse_retry_after
+from gateway.transports.http import error_for_exception, post_for_receipt
+from gateway.transports.http_protocol import checked_url, display_url
 from gateway.transports.tls import TlsContextCache
 
 _log = logging.getLogger(__name__)
@@ -189,37 +188,13 @@ class PeppolAs4Transport:
         self, message: OutboundMessage, envelope: Envelope, endpoint: EndpointConfig
     ) -> tuple[Receipt, timedelta | None]:
         url = checked_url(endpoint)
-        ssl_option: ssl.SSLContext | bool = (
-            self._tls.context_for(endpoint) if url.scheme == "https" else True
-        )
         headers = dict(endpoint.extra_headers) | message.http_headers()
         headers["User-Agent"] = USER_AGENT
-        timeout = aiohttp.ClientTimeout(
-            total=endpoint.timeout, sock_connect=endpoint.connect_timeout
-        )
         try:
-            async with self._session.post(
-                url,
-                data=message.body,
-                headers=headers,
-                ssl=ssl_option,
-                timeout=timeout,
-                allow_redirects=False,
-                raise_for_status=False,
-            ) as response:
-                raw, truncated = await _read_capped(response.content, endpoint.max_receipt_bytes)
-                received_at = self._clock()
-                evidence = build_receipt(
-                    envelope,
-                    status=response.status,
-                    headers=response.headers,
-                    raw=raw,
-                    truncated=truncated,
-                    received_at=received_at,
-                    transport=TRANSPORT,
-                )
-                retry_after = parse_retry_after(response.headers.get("Retry-After"), received_at)
-                return evidence, retry_after
+            return await post_for_receipt(
+                self._session, self._tls, url, message.body, headers,
+                envelope=envelope, endpoint=endpoint, clock=self._clock, transport=TRANSPORT,
+            )
         except aiohttp.ServerDisconnectedError as exc:
             # The peer hung up without an answer, usually after reading the request: treated
             # as a missing receipt (EBMS:0301), resent with the same MessageId.
@@ -280,13 +255,3 @@ def _peer_certificate(endpoint: EndpointConfig) -> x509.Certificate:
         ) from None
     except ConfigurationError as exc:
         raise EndpointConfigError(exc.message, wire_code="local:no-peer-certificate") from None
-
-
-async def _read_capped(stream: aiohttp.StreamReader, limit: int) -> tuple[bytes, bool]:
-    kept = bytearray()
-    while len(kept) < limit:
-        chunk = await stream.read(min(CHUNK_BYTES, limit - len(kept)))
-        if not chunk:
-            return bytes(kept), False
-        kept += chunk
-    return bytes(kept), bool(await stream.read(1))
