@@ -18,10 +18,10 @@ from __future__ import annotations
 import functools
 import gc
 import importlib
-import json
 from collections.abc import Mapping
 from typing import Any, Protocol, cast
 
+import pydantic_core
 from pydantic import BaseModel, ValidationError
 
 from gateway.documents.fast_json import fast_json
@@ -135,12 +135,8 @@ def xml_to_json_bytes(data: bytes, doc_type: DocTypeArg | None = None, *,
 
 
 def compact_json_bytes(document: dict[str, Any]) -> bytes:
-    """JSON of str/bool/int/list/dict values, byte for byte as pydantic-core writes them."""
-    return _COMPACT.encode(document).encode("utf-8")
-
-
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False,
-                            allow_nan=False)
+    """JSON of str/bool/int/list/dict values, written by the same pydantic-core encoder."""
+    return pydantic_core.to_json(document)
 
 
 def gc_paused() -> _CollectorPause:

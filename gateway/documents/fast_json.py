@@ -25,7 +25,6 @@ from pydantic.fields import FieldInfo
 from gateway.model.types import DecimalValue, IsoDate
 
 Convert = Callable[[Any], Any]
-_MISSING: Any = object()
 
 
 class NotFast(Exception):
@@ -160,32 +159,69 @@ def _check_class(model: type[BaseModel]) -> None:
         raise UnsupportedModel(f"{model.__name__} is not a plain canonical model")
 
 
+_MAX_LAYOUTS = 4096  # distinct key sets remembered per model class
+
+Layout = tuple[tuple[str, Any, bool, Any, Any], ...]
+
+
 @functools.cache
 def model_converter(model: type[BaseModel]) -> Convert:
-    """The conversion of a parsed dict of `model` into its JSON object (model field order)."""
+    """The conversion of a parsed dict of `model` into its JSON object (model field order).
+
+    The output fields for a given set of keys (in the model's order, with the defaults that
+    show) are worked out once per distinct key tuple: the lines of a document share theirs.
+    """
     _check_class(model)
     plans = [_FieldPlan(name, info) for name, info in model.model_fields.items()]
     names = frozenset(plan.name for plan in plans)
+    layouts: dict[tuple[str, ...], Layout] = {}
+
+    def layout_for(keys: tuple[str, ...]) -> Layout:
+        if not names.issuperset(keys):
+            raise NotFast  # a key the model forbids
+        entries = []
+        for plan in plans:
+            present = plan.name in keys
+            if not present and plan.required:
+                raise NotFast
+            if present or plan.default is not None:
+                str_only = plan.convert is _SCALARS[str] and plan.exclude_if is None
+                entries.append((plan.name, None if str_only else plan.convert, present,
+                                plan, plan.exclude_if))
+        layout = tuple(entries)
+        if len(layouts) < _MAX_LAYOUTS:
+            layouts[keys] = layout
+        return layout
 
     def convert(value: Any) -> dict[str, Any]:
-        if value.__class__ is not dict or not value.keys() <= names:
-            raise NotFast  # not an object, or a key the model forbids
+        if value.__class__ is not dict:
+            raise NotFast
+        keys = tuple(value)
+        layout = layouts.get(keys)
+        if layout is None:
+            layout = layout_for(keys)
         result: dict[str, Any] = {}
-        for plan in plans:
-            name = plan.name
-            item = value.get(name, _MISSING)
-            if item is _MISSING:
-                if plan.required:
-                    raise NotFast
-                if plan.default is None:
-                    continue  # the default None: left out (exclude_none)
+        for name, converter, present, plan, exclude_if in layout:
+            if present:
+                item = value[name]
+                if item is None:
+                    if not plan.nullable:
+                        raise NotFast
+                    continue  # None: left out (exclude_none)
+            else:
                 item = plan.default()
-            elif item is None:
-                if not plan.nullable:
+            if converter is None:  # plain str, the common case: checked inline
+                if item.__class__ is not str:
                     raise NotFast
+                result[name] = item
                 continue
-            converted = plan.convert(item)
-            if plan.exclude_if is not None and plan.exclude_if(item):
+            if converter is _decimal:  # the next most common: inline too
+                if item.__class__ is not Decimal or not item.is_finite():
+                    raise NotFast
+                result[name] = format(item, "f")
+                continue
+            converted = converter(item)
+            if exclude_if is not None and exclude_if(item):
                 continue  # a list: as empty in the data as in the model
             result[name] = converted
         return result

@@ -154,3 +154,12 @@ def test_the_convert_cli_writes_the_model_path_json() -> None:
         output, cli_findings = convert_bytes(xml, to=None, type_key=None, max_bytes=10**7)
         assert output == _emit(model, doc_type, "json")
         assert cli_findings == findings
+
+
+def test_keys_come_out_in_the_model_order_whatever_the_data_order() -> None:
+    for data in ({"kind": "B", "amount": Decimal("2.50"), "code": "x"},
+                 {"amount": Decimal(0), "code": "y"}, {"kind": None, "code": "z"}):
+        fast = fast_json(_Sample, data)
+        expected = model_to_json(_Sample.model_validate(data)) if data.get("kind", "A") else None
+        assert fast == expected
+        assert list(fast or ()) == list(expected or ())
