@@ -8,11 +8,19 @@ Exit 0 on success, 1 when the document was read but has fatal conversion finding
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from gateway.cli._io import looks_like_json, read_input, write_output
 from gateway.cli.errors import EXIT_FINDINGS, EXIT_OK, reported_errors
-from gateway.documents.convert import json_to_model, model_to_json, model_to_xml, xml_to_model
+from gateway.documents.convert import (
+    json_to_model,
+    model_to_json,
+    model_to_xml,
+    xml_to_json,
+    xml_to_model,
+)
 from gateway.documents.json_type import split_json_document, with_document_type
 from gateway.documents.registry import REGISTRY, DocumentType
 from gateway.errors import InputError
@@ -32,17 +40,23 @@ def convert_bytes(
         doc_type, fields = split_json_document(raw, type_key)
         model, findings = json_to_model(fields, doc_type)
         return _emit(model, doc_type, to or "ubl"), findings
-    doc_type, model, findings = xml_to_model(
-        data, REGISTRY.get(type_key) if type_key else None
-    )
-    return _emit(model, doc_type, to or "json"), findings
+    given = REGISTRY.get(type_key) if type_key else None
+    if (to or "json") == "json":
+        # UBL -> JSON without building the model when the parse is clean (same JSON)
+        doc_type, fields, findings = xml_to_json(data, given)
+        return _json_output(doc_type, fields), findings
+    doc_type, model, findings = xml_to_model(data, given)
+    return _emit(model, doc_type, "ubl"), findings
 
 
 def _emit(model: object, doc_type: DocumentType, to: str) -> bytes:
     if to == "ubl":
         return model_to_xml(model, doc_type, pretty=True)  # type: ignore[arg-type]
-    document = with_document_type(doc_type, model_to_json(model))  # type: ignore[arg-type]
-    return (dump_json(document) + "\n").encode("utf-8")
+    return _json_output(doc_type, model_to_json(model))  # type: ignore[arg-type]
+
+
+def _json_output(doc_type: DocumentType, fields: dict[str, Any]) -> bytes:
+    return (dump_json(with_document_type(doc_type, fields)) + "\n").encode("utf-8")
 
 
 @click.command("convert")

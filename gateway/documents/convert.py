@@ -5,6 +5,8 @@
     model, findings = json_to_model(json_bytes_or_dict, "invoice")
     json_dict = model_to_json(model)          # model_dump(mode="json", exclude_none=True)
     json_bytes = model_to_json_bytes(model)   # the same, compact, as bytes
+    doc_type, json_dict, findings = xml_to_json(xml_bytes)   # the same as the two above
+    doc_type, json_bytes, findings = xml_to_json_bytes(xml_bytes)
 
 The mapping file of the type (mappings/<name>.yaml) drives both directions. Reading UBL is
 lenient (see mappings/README.md): only input that is not well-formed XML, or not a supported
@@ -19,8 +21,10 @@ import importlib
 from collections.abc import Mapping
 from typing import Any, Protocol, cast
 
+import pydantic_core
 from pydantic import BaseModel, ValidationError
 
+from gateway.documents.fast_json import fast_json
 from gateway.documents.registry import REGISTRY, DocumentType
 from gateway.errors import DocumentInvalid, UnsupportedDocumentError
 from gateway.findings import Finding, Layer, Severity, json_pointer
@@ -91,6 +95,48 @@ def element_to_model(root: Any, doc_type: DocTypeArg | None = None
         findings = [*result.findings, *problems]
         del result  # freed while paused: the collector would otherwise walk it once more
     return resolved, model, findings
+
+
+def xml_to_json(data: bytes, doc_type: DocTypeArg | None = None, *,
+                max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[DocumentType, dict[str, Any],
+                                                             list[Finding]]:
+    """`model_to_json(xml_to_model(...))`, without the model when the parse is clean.
+
+    A document read without findings whose values all have their field's exact type is
+    formatted directly (gateway.documents.fast_json); anything else takes the model path.
+    The JSON is the same either way, key for key and string for string.
+    """
+    root = parse_xml(data, max_bytes=max_bytes)
+    resolved = sniff(root) if doc_type is None else resolve_type(doc_type)
+    expected = f"{{{resolved.namespace}}}{resolved.root}"
+    if root.tag != expected:
+        raise UnsupportedDocumentError(
+            f"a {resolved.key} document has root element {expected}, not {root.tag}"
+        )
+    mapping = load_mapping(resolved.mapping)
+    with gc_paused():
+        result = mapping.parse(root, codec_rules=_codec_rules(resolved.rule_sets))
+        model_type = model_class(resolved)
+        document = None if result.findings else fast_json(model_type, result.data)
+        if document is not None:
+            return resolved, document, []
+        model, problems = validate_lenient(model_type, result.data)
+        findings = [*result.findings, *problems]
+        del result
+        return resolved, model_to_json(model), findings
+
+
+def xml_to_json_bytes(data: bytes, doc_type: DocTypeArg | None = None, *,
+                      max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[DocumentType, bytes,
+                                                                   list[Finding]]:
+    """`model_to_json_bytes(xml_to_model(...))`: compact UTF-8, as pydantic-core writes it."""
+    resolved, document, findings = xml_to_json(data, doc_type, max_bytes=max_bytes)
+    return resolved, compact_json_bytes(document), findings
+
+
+def compact_json_bytes(document: dict[str, Any]) -> bytes:
+    """JSON of str/bool/int/list/dict values, written by the same pydantic-core encoder."""
+    return pydantic_core.to_json(document)
 
 
 def gc_paused() -> _CollectorPause:
