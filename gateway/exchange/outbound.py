@@ -105,7 +105,7 @@ class OutboundPipeline:
             session, direction=Direction.OUTBOUND.value, message_id=message_id, raw=raw,
             content_type=analysis.media_type, now=now, partner_id=receiver_id,
             document_type=analysis.document_type, canonical=analysis.canonical,
-            findings=analysis.findings,
+            findings=analysis.findings, fresh=True,
         )).document
         document = None
         if analysis.accepted:
@@ -140,7 +140,7 @@ class OutboundPipeline:
             session, direction=Direction.OUTBOUND.value, message_id=message_id,
             raw=analysis.xml, content_type=XML_MEDIA_TYPE, now=self.clock(),
             partner_id=source.partner_id, document_type=analysis.document_type,
-            canonical=analysis.canonical, findings=analysis.findings,
+            canonical=analysis.canonical, findings=analysis.findings, fresh=True,
         )
         return stored.document
 
