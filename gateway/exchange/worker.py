@@ -243,6 +243,7 @@ class OutboxWorker:
             raw=receipt.raw, now=now, partner_id=exchange.partner_id,
             content_type=(receipt.content_type or "application/octet-stream")[
                 :MAX_CONTENT_TYPE],
+            exclusive=True,  # under the exchange's row lock, taken by mark_delivered
         )
         await exchanges_repo.link_acknowledgement(
             session, done, kind="receipt", direction="inbound", now=now,
