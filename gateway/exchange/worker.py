@@ -55,7 +55,7 @@ UNKNOWN_TYPE = "unknown"
 
 @dataclass(frozen=True, slots=True)
 class WorkerConfig:
-    batch_size: int = 10
+    batch_size: int = 32
     poll_interval: float = 1.0
     """Seconds between polls when idle (a local enqueue wakes the worker at once)."""
     lease: timedelta = outbox.DEFAULT_LEASE
