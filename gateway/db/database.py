@@ -33,6 +33,7 @@ from gateway.db.engine import (
     create_engine,
     dialect_of,
 )
+from gateway.db.group_commit import GroupCommit
 
 
 class GatewaySession(AuditingSession):
@@ -59,6 +60,8 @@ class Database:
         # connection and a thread: under load that sleeping, not the work, set the pace.
         # Other processes on the same file still meet the busy handler.
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self.group_commit = GroupCommit(self)
+        """Shared write transactions for small concurrent units (gateway.db.group_commit)."""
 
     @classmethod
     def from_url(

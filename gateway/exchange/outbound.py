@@ -76,7 +76,10 @@ class OutboundPipeline:
         """Validate and queue one document for `receiver_id` (a partner id).
 
         `before_commit` runs in the transaction that stores the document and queues it, after
-        both (the API stores its answer there: gateway.api.idempotent.complete_in).
+        both (the API stores its answer there: gateway.api.idempotent.complete_in). That
+        transaction may be shared with concurrent submissions (gateway.db.group_commit), and
+        re-run alone if another one of them fails: `before_commit` must write only through
+        the session.
         """
         media_type = media_type_of(content_type)
         if declared_type is not None:
@@ -87,10 +90,17 @@ class OutboundPipeline:
             self.analyzer.analyze, raw, media_type, declared_type
         )
         _check_capability(analysis, capabilities, receiver_id)
-        async with self.db.transaction() as session:
+
+        async def store_and_queue(session: AsyncSession) -> OutboundResult:
             result = await self._persist(session, receiver_id, raw, analysis, actor)
             if before_commit is not None:
                 await before_commit(session, result)
+            return result
+
+        # Concurrent submissions share a transaction (one commit, one audit append); the
+        # answer comes after the commit, and a failing one is retried alone.
+        result = await self.db.group_commit.run(store_and_queue)
+        bind_exchange(result.exchange.id)
         self.analyzer.metrics.document(Direction.OUTBOUND.value, result.exchange.document_type,
                                        result.exchange.state)
         return result
@@ -105,7 +115,7 @@ class OutboundPipeline:
             session, direction=Direction.OUTBOUND.value, message_id=message_id, raw=raw,
             content_type=analysis.media_type, now=now, partner_id=receiver_id,
             document_type=analysis.document_type, canonical=analysis.canonical,
-            findings=analysis.findings,
+            findings=analysis.findings, fresh=True,
         )).document
         document = None
         if analysis.accepted:
@@ -115,7 +125,6 @@ class OutboundPipeline:
             partner_id=receiver_id, document_id=document.id if document else None,
             source_document_id=source.id, document_type=analysis.document_type,
         )
-        bind_exchange(exchange.id)
         if document is None:
             error = analysis.rejection()
             await exchanges_repo.transition(
@@ -140,7 +149,7 @@ class OutboundPipeline:
             session, direction=Direction.OUTBOUND.value, message_id=message_id,
             raw=analysis.xml, content_type=XML_MEDIA_TYPE, now=self.clock(),
             partner_id=source.partner_id, document_type=analysis.document_type,
-            canonical=analysis.canonical, findings=analysis.findings,
+            canonical=analysis.canonical, findings=analysis.findings, fresh=True,
         )
         return stored.document
 

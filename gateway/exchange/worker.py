@@ -23,10 +23,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db.database import Database
 from gateway.db.repos import documents as documents_repo
@@ -53,7 +55,7 @@ UNKNOWN_TYPE = "unknown"
 
 @dataclass(frozen=True, slots=True)
 class WorkerConfig:
-    batch_size: int = 10
+    batch_size: int = 32
     poll_interval: float = 1.0
     """Seconds between polls when idle (a local enqueue wakes the worker at once)."""
     lease: timedelta = outbox.DEFAULT_LEASE
@@ -108,53 +110,100 @@ class OutboxWorker:
         _log.info("outbox worker %s stopped", self.worker_id)
 
     async def run_once(self) -> int:
-        """Claim one batch and deliver it; returns how many exchanges were claimed."""
+        """Claim one batch and deliver it; returns how many exchanges were claimed.
+
+        The batch is loaded in one read, sent concurrently, and its outcomes are recorded in
+        one transaction (one audit chain append, one commit); should that transaction fail,
+        each outcome is recorded again in a transaction of its own.
+        """
         async with self.db.transaction() as session:
             claimed = await outbox.claim_due(
                 session, worker_id=self.worker_id, now=self.clock(),
                 limit=self.config.batch_size, lease=self.config.lease, policy=self.config.policy,
             )
-        await asyncio.gather(*(self._deliver(exchange) for exchange in claimed))
+        if claimed:
+            jobs = await self._load_batch(claimed)
+            outcomes = await asyncio.gather(*(self._attempt(job) for job in jobs))
+            await self._record_batch(outcomes)
         self.processed += len(claimed)
         if claimed and self.events_wakeup is not None:
             self.events_wakeup.set()
         return len(claimed)
 
-    async def _deliver(self, exchange: Exchange) -> None:
-        bind_exchange(exchange.id)  # each delivery runs in its own task (gather)
+    async def _attempt(self, job: _Job | _Failure) -> _Outcome:
+        if isinstance(job, _Failure):
+            return job
+        bind_exchange(job.exchange.id)  # each delivery runs in its own task (gather)
         try:
-            job = await self._load(exchange)
             receipt = await self._send(job)
         except GatewayError as exc:
-            await self._record(self._failed(exchange, exc), exchange)
+            return _Failure(job.exchange, exc)
         except Exception as exc:  # a bug must not lose the message: retry it later
-            _log.exception("outbox worker %s: sending %s failed", self.worker_id, exchange.id)
+            _log.exception("outbox worker %s: sending %s failed", self.worker_id,
+                           job.exchange.id)
             error = GatewayError(f"internal error: {type(exc).__name__}: {exc}", retryable=True)
-            await self._record(self._failed(exchange, error), exchange)
-        else:
-            await self._record(self._delivered(job, receipt), exchange)
+            return _Failure(job.exchange, error)
+        return _Success(job, receipt)
 
-    async def _record(self, action: Awaitable[None], exchange: Exchange) -> None:
+    async def _record_batch(self, outcomes: Sequence[_Outcome]) -> None:
         try:
-            await action
-        except (outbox.LeaseLost, ConcurrentUpdate) as exc:
-            _log.warning("outbox worker %s: %s not recorded: %s", self.worker_id,
-                         exchange.id, exc.message)
+            async with self.db.transaction() as session:
+                recorded = [(o, await self._record_in(session, o)) for o in outcomes]
+        except Exception as exc:  # recorded one by one below
+            _log.warning("outbox worker %s: recording a batch of %d failed (%s: %s); "
+                         "recording one by one", self.worker_id, len(outcomes),
+                         type(exc).__name__, exc)
+            for outcome in outcomes:
+                await self._record_alone(outcome)
+            return
+        for outcome, after in recorded:
+            if after is not None:
+                self._count(outcome, after)
 
-    async def _load(self, exchange: Exchange) -> _Job:
-        if exchange.document_id is None or exchange.partner_id is None:
-            raise GatewayError(f"exchange {exchange.id} has no document or partner to send to",
-                               retryable=False)
+    async def _record_alone(self, outcome: _Outcome) -> None:
+        exchange_id = _exchange_of(outcome).id
+        try:
+            async with self.db.transaction() as session:
+                after = await self._record_in(session, outcome)
+        except ConcurrentUpdate as exc:
+            _log.warning("outbox worker %s: %s not recorded: %s", self.worker_id,
+                         exchange_id, exc.message)
+            return
+        except Exception:  # the lease expires and another attempt follows
+            _log.exception("outbox worker %s: recording %s failed", self.worker_id,
+                           exchange_id)
+            return
+        if after is not None:
+            self._count(outcome, after)
+
+    async def _record_in(self, session: AsyncSession, outcome: _Outcome) -> Exchange | None:
+        """Record one outcome in `session`: the exchange after it, or None when the lease was
+        lost (then nothing was written: the lease is checked before any write)."""
+        try:
+            if isinstance(outcome, _Success):
+                return await self._delivered(session, outcome.job, outcome.receipt)
+            return await self._failed(session, outcome.exchange, outcome.error)
+        except outbox.LeaseLost as exc:
+            _log.warning("outbox worker %s: %s not recorded: %s", self.worker_id,
+                         _exchange_of(outcome).id, exc.message)
+            return None
+
+    def _count(self, outcome: _Outcome, after: Exchange) -> None:
+        if isinstance(outcome, _Success):
+            self.metrics.document(Direction.OUTBOUND.value, after.document_type, after.state)
+        else:
+            self.metrics.outbox_failure(after.document_type, after.state)
+
+    async def _load_batch(self, claimed: Sequence[Exchange]) -> list[_Job | _Failure]:
+        """The documents, endpoints and receiver ids of a claimed batch, in one read
+        (one query for the documents, two per distinct partner)."""
         async with self.db.read() as session:
-            document = await documents_repo.get_document(session, exchange.document_id)
-            endpoints = await partners_repo.list_endpoints(
-                session, exchange.partner_id, enabled_only=True
-            )
-            identifiers = await partners_repo.list_identifiers(session, exchange.partner_id)
-        receiver = f"{identifiers[0].scheme}:{identifiers[0].value}" if identifiers else (
-            exchange.partner_id
-        )
-        return _Job(exchange, document, endpoints[0] if endpoints else None, receiver)
+            document_ids = [e.document_id for e in claimed if e.document_id is not None]
+            documents = await documents_repo.get_documents(session, document_ids)
+            partners: dict[str, tuple[PartnerEndpoint | None, str]] = {}
+            for partner_id in {e.partner_id for e in claimed if e.partner_id is not None}:
+                partners[partner_id] = await _receiver(session, partner_id)
+        return [_job(exchange, documents, partners) for exchange in claimed]
 
     async def _send(self, job: _Job) -> Receipt:
         if is_pull(job.endpoint):
@@ -180,52 +229,95 @@ class OutboxWorker:
                        received_at=self.clock(), raw=raw, sha256=sha256_hex(raw),
                        content_type="application/json")
 
-    async def _delivered(self, job: _Job, receipt: Receipt) -> None:
+    async def _delivered(self, session: AsyncSession, job: _Job, receipt: Receipt) -> Exchange:
         now = self.clock()
         exchange = job.exchange
         evidence = _receipt_detail(receipt, job.endpoint)
-        async with self.db.transaction() as session:
-            stored = await documents_repo.store_document(
-                session, direction="inbound", message_id=f"receipt:{exchange.message_id}",
-                raw=receipt.raw, now=now, partner_id=exchange.partner_id,
-                content_type=(receipt.content_type or "application/octet-stream")[
-                    :MAX_CONTENT_TYPE],
-            )
-            done = await outbox.mark_delivered(
-                session, exchange.id, worker_id=self.worker_id, now=now, detail=evidence
-            )
-            await exchanges_repo.link_acknowledgement(
-                session, done, kind="receipt", direction="inbound", now=now,
-                actor=self.worker_id, status="available" if is_pull(job.endpoint) else "delivered",
-                document_id=stored.document.id, detail=evidence,
-            )
-            await events.emit(
-                session, events.DOCUMENT_DELIVERED,
-                events.exchange_data(done, job.document) | {"receipt": evidence},
-                now=now, partner_id=done.partner_id,
-            )
-        self.metrics.document(Direction.OUTBOUND.value, exchange.document_type, done.state)
+        # The lease first: a worker that lost it writes nothing, and the row lock it takes
+        # keeps any other worker from storing this exchange's receipt concurrently.
+        done = await outbox.mark_delivered(
+            session, exchange.id, worker_id=self.worker_id, now=now, detail=evidence
+        )
+        stored = await documents_repo.store_document(
+            session, direction="inbound", message_id=f"receipt:{exchange.message_id}",
+            raw=receipt.raw, now=now, partner_id=exchange.partner_id,
+            content_type=(receipt.content_type or "application/octet-stream")[
+                :MAX_CONTENT_TYPE],
+            exclusive=True,  # under the exchange's row lock, taken by mark_delivered
+        )
+        await exchanges_repo.link_acknowledgement(
+            session, done, kind="receipt", direction="inbound", now=now,
+            actor=self.worker_id, status="available" if is_pull(job.endpoint) else "delivered",
+            document_id=stored.document.id, detail=evidence,
+        )
+        await events.emit(
+            session, events.DOCUMENT_DELIVERED,
+            events.exchange_data(done, job.document) | {"receipt": evidence},
+            now=now, partner_id=done.partner_id,
+        )
+        return done
 
-    async def _failed(self, exchange: Exchange, error: GatewayError) -> None:
+    async def _failed(self, session: AsyncSession, exchange: Exchange,
+                      error: GatewayError) -> Exchange:
         now = self.clock()
         message = _error_text(error)
-        async with self.db.transaction() as session:
-            if error.retryable:
-                after = await outbox.schedule_retry(
-                    session, exchange.id, worker_id=self.worker_id, now=now, error=message,
-                    policy=self.config.policy,
-                )
-            else:
-                after = await outbox.dead_letter(
-                    session, exchange.id, worker_id=self.worker_id, now=now, error=message
-                )
-            if after.state == State.DEAD_LETTER.value:
-                await events.emit(
-                    session, events.DOCUMENT_FAILED,
-                    events.exchange_data(after) | {"error": message, "attempts": after.attempts},
-                    now=now,
-                )
-        self.metrics.outbox_failure(exchange.document_type, after.state)
+        if error.retryable:
+            after = await outbox.schedule_retry(
+                session, exchange.id, worker_id=self.worker_id, now=now, error=message,
+                policy=self.config.policy,
+            )
+        else:
+            after = await outbox.dead_letter(
+                session, exchange.id, worker_id=self.worker_id, now=now, error=message
+            )
+        if after.state == State.DEAD_LETTER.value:
+            await events.emit(
+                session, events.DOCUMENT_FAILED,
+                events.exchange_data(after) | {"error": message, "attempts": after.attempts},
+                now=now,
+            )
+        return after
+
+
+@dataclass(frozen=True, slots=True)
+class _Success:
+    job: _Job
+    receipt: Receipt
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    exchange: Exchange
+    error: GatewayError
+
+
+_Outcome = _Success | _Failure
+
+
+def _exchange_of(outcome: _Outcome) -> Exchange:
+    return outcome.job.exchange if isinstance(outcome, _Success) else outcome.exchange
+
+
+async def _receiver(session: AsyncSession, partner_id: str) -> tuple[PartnerEndpoint | None, str]:
+    """The partner's first enabled endpoint and its receiver id (first identifier)."""
+    endpoints = await partners_repo.list_endpoints(session, partner_id, enabled_only=True)
+    identifiers = await partners_repo.list_identifiers(session, partner_id)
+    receiver = f"{identifiers[0].scheme}:{identifiers[0].value}" if identifiers else partner_id
+    return (endpoints[0] if endpoints else None), receiver
+
+
+def _job(
+    exchange: Exchange,
+    documents: Mapping[str, Document],
+    partners: Mapping[str, tuple[PartnerEndpoint | None, str]],
+) -> _Job | _Failure:
+    document = documents.get(exchange.document_id) if exchange.document_id else None
+    if document is None or exchange.partner_id is None:
+        error = GatewayError(f"exchange {exchange.id} has no document or partner to send to",
+                             retryable=False)
+        return _Failure(exchange, error)
+    endpoint, receiver = partners[exchange.partner_id]
+    return _Job(exchange, document, endpoint, receiver)
 
 
 def _receipt_detail(receipt: Receipt, endpoint: PartnerEndpoint | None) -> dict[str, Any]:

@@ -65,8 +65,8 @@ async def create_exchange(
     )
     session.add(exchange)
     await session.flush()  # assigns version 1
+    # The event is inserted by the next flush (the next statement or the commit).
     _add_event(session, exchange, None, now=now, actor=actor, detail=detail)
-    await session.flush()
     return exchange
 
 
@@ -89,9 +89,10 @@ async def transition(
     exchange.state = target.value
     exchange.updated_at = now
     await flush_exchange(session, exchange)
-    event = _add_event(session, exchange, from_state, now=now, actor=actor, detail=detail)
-    await session.flush()
-    return event
+    # The event is inserted by the next flush (the next statement or the commit): one
+    # flush less per transition. Its (exchange, version) key cannot collide: the versioned
+    # UPDATE above succeeded.
+    return _add_event(session, exchange, from_state, now=now, actor=actor, detail=detail)
 
 
 async def flush_exchange(session: AsyncSession, exchange: Exchange) -> None:
