@@ -57,6 +57,7 @@ from gateway.observability.metrics import GatewayMetrics, server_certificate_exp
 from gateway.observability.ratelimit import TokenBucketLimiter
 from gateway.observability.secure_headers import secure_headers_hook
 from gateway.settings import Settings
+from gateway.signing import DocumentSigner, SigningCredentials
 from gateway.transports.base import utc_now
 from gateway.transports.http import new_client_session
 from gateway.transports.registry import (
@@ -109,6 +110,7 @@ def create_app(settings: Settings, options: AppOptions | None = None) -> web.App
     app[keys.METRICS] = GatewayMetrics()
     app[keys.SCHEMA_HEAD] = head_revision()
     app[keys.SERVER_CERT_NOT_AFTER] = _server_cert_not_after(settings)
+    app[keys.DOCUMENT_SIGNER] = _document_signer(settings)
     app[keys.ADDRESS_LIMITER] = TokenBucketLimiter(settings.rate_limit_address_per_second,
                                                    settings.rate_limit_address_burst)
     app[keys.PARTNER_LIMITER] = TokenBucketLimiter(settings.rate_limit_partner_per_second,
@@ -173,6 +175,15 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     app[keys.HTTP_CLIENT] = session
     yield
     await session.close()
+
+
+def _document_signer(settings: Settings) -> DocumentSigner | None:
+    """Our document-signing credentials, loaded once (a bad key fails the start)."""
+    if settings.signing_key_file is None or settings.signing_cert_file is None:
+        return None
+    credentials = SigningCredentials.from_files(settings.signing_key_file,
+                                                settings.signing_cert_file)
+    return DocumentSigner(credentials, max_bytes=settings.max_document_bytes)
 
 
 async def _analyzer(app: web.Application) -> AsyncIterator[None]:

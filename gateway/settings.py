@@ -74,6 +74,11 @@ class Settings:
     """PEM certificate chain of the server; with tls_key_file, `gateway serve` speaks HTTPS
     (TLS 1.2 minimum)."""
     tls_key_file: Path | None = None
+    signing_key_file: Path | None = None
+    """PEM private key (RSA >= 2048 bits or EC >= P-256, unencrypted; mode 0600) that signs
+    outbound documents for partners whose signing policy asks for it (docs/api.md)."""
+    signing_cert_file: Path | None = None
+    """PEM certificate of signing_key_file (leaf first, then intermediates)."""
     hsts_max_age: int = 31_536_000
     """Strict-Transport-Security max-age (seconds) sent when the service is reached over
     HTTPS (TLS on, or an https public_url); 0: no HSTS header."""
@@ -340,13 +345,14 @@ def _peppol_problems(settings: Settings) -> list[str]:
                         f"one of {', '.join(PEPPOL_REVOCATION_POLICIES)}; "
                         f"got {settings.peppol_revocation!r}")
     pairs = (("peppol_ap_key_file", "peppol_ap_cert_file"),
-             ("peppol_smp_key_file", "peppol_smp_cert_file"))
+             ("peppol_smp_key_file", "peppol_smp_cert_file"),
+             ("signing_key_file", "signing_cert_file"))
     for first, second in pairs:
         if (getattr(settings, first) is None) != (getattr(settings, second) is None):
             missing = first if getattr(settings, first) is None else second
             problems.append(f"setting {missing!r} ({env_name(missing)}) is required when "
                             f"{first if missing == second else second!r} is set")
-    for name in (*pairs[0], *pairs[1]):
+    for name in (name for pair in pairs for name in pair):
         path = getattr(settings, name)
         if path is not None and not path.is_file():
             problems.append(f"setting {name!r} ({env_name(name)}): file {path} does not exist")

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from gateway.db.repos.credentials import Principal
     from gateway.exchange.analysis import DocumentAnalyzer
     from gateway.exchange.worker import OutboxWorker
+    from gateway.signing import DocumentSigner
     from gateway.webhooks.dispatcher import WebhookDispatcher
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -40,6 +41,8 @@ WEBHOOK_DISPATCHERS: web.AppKey[list[WebhookDispatcher]] = web.AppKey("webhook_d
 WORKER_TASKS: web.AppKey[list[asyncio.Task[None]]] = web.AppKey("worker_tasks")
 """The running outbox worker and webhook dispatcher tasks (the readiness check watches them)."""
 METRICS = web.AppKey("metrics", GatewayMetrics)
+DOCUMENT_SIGNER: web.AppKey[DocumentSigner | None] = web.AppKey("document_signer")
+"""The gateway's document signer, loaded once from signing_key_file/signing_cert_file."""
 SCHEMA_HEAD = web.AppKey("schema_head", str)
 """The migration revision this code needs (readiness compares the database with it)."""
 SERVER_CERT_NOT_AFTER: web.AppKey[datetime | None] = web.AppKey("server_cert_not_after")

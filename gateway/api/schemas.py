@@ -165,12 +165,27 @@ LIVENESS = obj({"status": {"const": "alive"}, "version": STR})
 
 # --- request bodies -------------------------------------------------------------------------
 
+SIGNING_POLICY = obj({
+    "outbound": {"enum": ["none", "xmldsig", "xades-bes"],
+                 "description": "signature added to documents sent to the partner"},
+    "require_inbound": {"type": "boolean",
+                        "description": "documents from the partner must be signed"},
+    "accepted_kinds": {"type": "array", "items": {"enum": ["xmldsig", "xades-bes"]}},
+}, required=())
+
+PARTNER_SETTINGS = {
+    "type": "object", "additionalProperties": True,
+    "properties": {"signing": SIGNING_POLICY},
+    "description": "Partner settings; 'signing' is its document-signing policy (docs/api.md).",
+}
+
 PARTNER_CREATE = obj({
     "name": STR, "key_prefix": {"type": "string", "pattern": "^[a-z0-9]{2,16}$"},
-    "settings": OBJECT,
+    "settings": PARTNER_SETTINGS,
 }, required=("name", "key_prefix"))
 
-PARTNER_UPDATE = obj({"status": {"enum": ["active", "suspended"]}}, required=("status",))
+PARTNER_UPDATE = obj({"status": {"enum": ["active", "suspended"]},
+                      "settings": PARTNER_SETTINGS}, required=())
 
 IDENTIFIER_CREATE = obj({"identifier": {
     "type": "string", "description": "ICD scheme and value, e.g. 0088:7300010000001"}})

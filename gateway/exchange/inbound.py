@@ -4,7 +4,11 @@
    opened (``received``), in one transaction. The unique key (partner, message id, SHA-256)
    de-duplicates: a re-sent message gets an exchange in state ``duplicate`` that points to the
    first copy, and nothing else runs for it.
-2. The document is read (gateway.exchange.analysis) outside any transaction, in a thread.
+2. When the partner's signing policy requires a signature, or the document carries one, it
+   is verified against the partner's signing certificates (gateway.exchange.signatures); a
+   missing or failing signature rejects the document with its GW-SIG-* finding (422), and a
+   verified document is read from the verified bytes. Then the document is read
+   (gateway.exchange.analysis) outside any transaction, in a thread.
 3. One transaction records the analysis on the document (type, canonical JSON, findings) and
    moves the exchange: ``accepted`` → ``routed`` (the ``document.received`` event is queued
    for the internal webhook subscriptions and the document shows in the internal pull inbox),
@@ -30,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.db.database import Database
 from gateway.db.repos import documents as documents_repo
 from gateway.db.repos import exchanges as exchanges_repo
+from gateway.db.repos import partners as partners_repo
 from gateway.db.repos.documents import sha256_hex
 from gateway.db.tables.documents import MESSAGE_ID_LENGTH, Document
 from gateway.db.tables.exchanges import Exchange
@@ -37,8 +42,17 @@ from gateway.documents.registry import REGISTRY
 from gateway.errors import InputError
 from gateway.exchange import events
 from gateway.exchange.analysis import Analysis, DocumentAnalyzer, media_type_of
+from gateway.exchange.signatures import (
+    NO_POLICY,
+    check_inbound_document,
+    may_be_signed,
+    partner_policy,
+    partner_verifier,
+)
 from gateway.exchange.states import Direction, State
+from gateway.findings import Layer, Report
 from gateway.observability.context import bind_exchange
+from gateway.signing import DocumentVerifier, SignatureRejected, SigningPolicy
 from gateway.transports.base import Clock
 
 _log = logging.getLogger(__name__)
@@ -109,12 +123,41 @@ class InboundPipeline:
             self._count(reception.exchange, State.DUPLICATE.value)
             return InboundResult(reception.exchange, reception.document, True,
                                  original=reception.original)
-        analysis = await asyncio.to_thread(
-            self.analyzer.analyze, raw, media_type, declared_type
-        )
+        analysis = await self._analyze(partner_id, raw, media_type, declared_type)
         result = await self._finish(reception.exchange.id, analysis, actor)
         self._count(result.exchange, result.exchange.state)
         return result
+
+    async def _analyze(
+        self, partner_id: str | None, raw: bytes, media_type: str, declared_type: str | None
+    ) -> Analysis:
+        """Signature check (when the policy or the document calls for one), then analysis of
+        the verified bytes; a refused signature becomes a rejected analysis."""
+        policy, verifier = await self._signature_setup(partner_id, raw)
+        try:
+            checked = await asyncio.to_thread(
+                check_inbound_document, policy, verifier, raw, media_type
+            )
+        except SignatureRejected as exc:
+            report = Report(document_type=declared_type)
+            report.extend(Layer.RULES, exc.findings)
+            return Analysis(media_type, report, document_type=declared_type, error=exc)
+        analysis = await asyncio.to_thread(
+            self.analyzer.analyze, checked.document, media_type, declared_type
+        )
+        analysis.report.findings[:0] = checked.findings
+        return analysis
+
+    async def _signature_setup(
+        self, partner_id: str | None, raw: bytes
+    ) -> tuple[SigningPolicy, DocumentVerifier | None]:
+        if partner_id is None:
+            return NO_POLICY, None
+        async with self.db.read() as session:
+            policy = partner_policy(await partners_repo.get_partner(session, partner_id))
+            if not policy.require_inbound and not may_be_signed(raw):
+                return policy, None
+            return policy, await partner_verifier(session, partner_id)
 
     def _count(self, exchange: Exchange, state: str) -> None:
         self.analyzer.metrics.document(Direction.INBOUND.value, exchange.document_type, state)
@@ -185,10 +228,9 @@ class InboundPipeline:
         bind_exchange(exchange_id)
         if exchange.state != State.RECEIVED.value:
             return InboundResult(exchange, document, exchange.state == State.DUPLICATE.value)
-        analysis = await asyncio.to_thread(
-            self.analyzer.analyze, document.raw, media_type_of(document.content_type),
-            document.document_type,
-        )
+        analysis = await self._analyze(exchange.partner_id, document.raw,
+                                       media_type_of(document.content_type),
+                                       document.document_type)
         result = await self._finish(exchange_id, analysis, actor)
         self._count(result.exchange, result.exchange.state)
         return result

@@ -60,7 +60,8 @@ async def send_test_document(request: web.Request) -> web.Response:
     if errors:
         return await partner_page(request, status=400, errors=errors)
     pipeline = OutboundPipeline(database(request), request.config_dict[keys.ANALYZER],
-                                clock=request.config_dict[keys.OPTIONS].clock)
+                                clock=request.config_dict[keys.OPTIONS].clock,
+                                signer=request.config_dict[keys.DOCUMENT_SIGNER])
     try:
         result = await pipeline.submit(receiver_id=partner_id, raw=raw,
                                        content_type=_media_type(raw), actor=actor(request),

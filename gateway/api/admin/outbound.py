@@ -29,7 +29,8 @@ async def submit_outbound(request: web.Request) -> web.Response:
     analyzer = request.config_dict[keys.ANALYZER]
     body = await read_body(request, max_document_bytes(request))
     pipeline = OutboundPipeline(database(request), analyzer,
-                                clock=request.config_dict[keys.OPTIONS].clock)
+                                clock=request.config_dict[keys.OPTIONS].clock,
+                                signer=request.config_dict[keys.DOCUMENT_SIGNER])
 
     async def work() -> web.Response:
         answers: list[web.Response] = []

@@ -32,6 +32,7 @@ from gateway.api.spec import (
 )
 from gateway.api.views import identifier_view, partner_view
 from gateway.db.repos import partners as partners_repo
+from gateway.errors import InputError
 
 
 def _partner_id(request: web.Request) -> str:
@@ -72,11 +73,22 @@ async def get_partner(request: web.Request) -> web.Response:
 
 async def update_partner(request: web.Request) -> web.Response:
     async def work(body: dict[str, Any]) -> web.Response:
+        status = field_value(body, "status", str, required=False)
+        settings = field_value(body, "settings", dict, required=False)
+        if status is None and settings is None:
+            raise InputError("give 'status' and/or 'settings'")
         async with database(request).transaction() as session:
-            partner = await partners_repo.set_partner_status(
-                session, _partner_id(request), required_text(body, "status"),
-                now=now(request), actor=actor(request),
-            )
+            partner = await partners_repo.get_partner(session, _partner_id(request))
+            if settings is not None:
+                partner = await partners_repo.set_partner_settings(
+                    session, _partner_id(request), settings, now=now(request),
+                    actor=actor(request),
+                )
+            if status is not None:
+                partner = await partners_repo.set_partner_status(
+                    session, _partner_id(request), status, now=now(request),
+                    actor=actor(request),
+                )
         return json_response(partner_view(partner))
 
     return await json_write(request, work)
@@ -142,8 +154,9 @@ OPERATIONS = (
               query=(*PAGINATION, _STATUS)),
     Operation("GET", PARTNER, get_partner, "getPartner", "A partner", "partners",
               replies={200: json_reply("The partner.", ref("Partner"))}, errors=(404,)),
-    Operation("PATCH", PARTNER, update_partner, "updatePartner", "Suspend or reactivate",
-              "partners", replies={200: json_reply("Updated.", ref("Partner"))},
+    Operation("PATCH", PARTNER, update_partner, "updatePartner",
+              "Suspend or reactivate; replace settings", "partners",
+              replies={200: json_reply("Updated.", ref("Partner"))},
               body=Body({"application/json": ref("PartnerUpdate")}), errors=(400, 404),
               idempotent=True),
     Operation("GET", PARTNER + "/identifiers", list_identifiers, "listIdentifiers",

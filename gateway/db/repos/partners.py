@@ -27,6 +27,7 @@ from gateway.documents.registry import REGISTRY
 from gateway.errors import Conflict, InputError, NotFound
 from gateway.partners.api_keys import check_partner_prefix
 from gateway.partners.identifiers import ParticipantId, parse_participant_id
+from gateway.partners.signing import check_partner_settings
 
 _TRANSPORT_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -53,6 +54,7 @@ async def create_partner(
 ) -> Partner:
     """A new active partner. `key_prefix` (unique) appears in its API keys: gw_<prefix>_..."""
     check_partner_prefix(key_prefix)
+    check_partner_settings(settings)
     if not name.strip():
         raise InputError("partner name must not be empty")
     now = require_aware(now, "now")
@@ -103,6 +105,21 @@ async def set_partner_status(
     await session.flush()
     _audit(session, actor=actor, action="partner.status", partner_id=partner_id, now=now,
            data={"from": previous, "to": status})
+    return partner
+
+
+async def set_partner_settings(
+    session: AsyncSession, partner_id: str, settings: Mapping[str, Any], *, now: datetime,
+    actor: str,
+) -> Partner:
+    """Replace the partner's settings (its ``signing`` policy is checked first; audited)."""
+    check_partner_settings(settings)
+    partner = await get_partner(session, partner_id)
+    partner.settings = dict(settings)
+    partner.updated_at = require_aware(now, "now")
+    await session.flush()
+    _audit(session, actor=actor, action="partner.settings", partner_id=partner_id, now=now,
+           data={"keys": sorted(settings)})
     return partner
 
 
