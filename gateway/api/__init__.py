@@ -12,6 +12,7 @@ from __future__ import annotations
 from gateway.api.admin import endpoints as admin_endpoints
 from gateway.api.admin import exchanges as admin_exchanges
 from gateway.api.admin import outbound as admin_outbound
+from gateway.api.admin import own_certificates as admin_own_certificates
 from gateway.api.admin import partners as admin_partners
 from gateway.api.admin import webhooks as admin_webhooks
 from gateway.api.partner import documents as partner_documents
@@ -24,5 +25,6 @@ PARTNER = Api("partner", "/v1", "partnerKey",
               partner_documents.OPERATIONS + partner_inbox.OPERATIONS)
 ADMIN = Api("admin", "/admin/v1", "adminKey",
             admin_partners.OPERATIONS + admin_endpoints.OPERATIONS + admin_webhooks.OPERATIONS
-            + admin_exchanges.OPERATIONS + admin_outbound.OPERATIONS)
+            + admin_exchanges.OPERATIONS + admin_outbound.OPERATIONS
+            + admin_own_certificates.OPERATIONS)
 APIS = (PUBLIC, PARTNER, ADMIN)

@@ -127,6 +127,14 @@ CERTIFICATE = obj({
     "fingerprint_sha256": STR, "created_at": TIME,
 })
 
+OWN_CERTIFICATE = obj({
+    "role": STR, "file": STR, "subject": STR, "issuer": STR, "not_after": TIME,
+    "days_left": {"type": "integer"},
+    "status": {"type": "string",
+               "enum": ["valid", "expiring", "expired", "not_yet_valid", "unreadable"]},
+    "problem": STR,
+}, required=("role", "file", "status"))
+
 API_KEY = obj({
     "key_id": STR, "partner_id": STR, "label": STR, "created_at": TIME,
     "last_used_at": TIME_OR_NULL, "revoked_at": TIME_OR_NULL,
@@ -239,6 +247,7 @@ COMPONENTS: dict[str, Any] = {
     "Identifier": IDENTIFIER,
     "Endpoint": ENDPOINT,
     "Certificate": CERTIFICATE,
+    "OwnCertificate": OWN_CERTIFICATE,
     "ApiKey": API_KEY,
     "Capabilities": CAPABILITIES,
     "SigningKeyRef": SIGNING_KEY_REF,
