@@ -13,6 +13,7 @@ from gateway.db.tables.partners import (
     PartnerEndpoint,
     PartnerIdentifier,
 )
+from gateway.db.tables.remittance import OpenItemRow, RemittanceFile, RemittanceLineRow
 from gateway.db.tables.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -25,11 +26,14 @@ __all__ = [
     "Exchange",
     "ExchangeEvent",
     "IdempotencyKey",
+    "OpenItemRow",
     "Partner",
     "PartnerCapability",
     "PartnerCertificate",
     "PartnerEndpoint",
     "PartnerIdentifier",
+    "RemittanceFile",
+    "RemittanceLineRow",
     "WebhookDelivery",
     "WebhookSubscription",
 ]
