@@ -24,12 +24,18 @@ from gateway import audit
 from gateway.db.base import require_aware
 from gateway.db.database import Database
 from gateway.db.repos._common import page
-from gateway.db.tables.remittance import OpenItemRow, RemittanceFile, RemittanceLineRow
+from gateway.db.tables.remittance import (
+    OpenItemRow,
+    PayerIdentity,
+    RemittanceFile,
+    RemittanceLineRow,
+)
 from gateway.errors import Conflict, InputError, NotFound
 from gateway.jsonio import JsonFloat
 from gateway.remittance.formats import parse_bytes
 from gateway.remittance.matching import Customer, Decision, Ledger, Matcher, MatchResult, OpenItem
 from gateway.remittance.matching.amounts import Fit
+from gateway.remittance.matching.payer import compact_account
 from gateway.remittance.model import LineKind, RemittanceLine
 
 CENT = Decimal("0.01")
@@ -181,7 +187,16 @@ async def get_file(session: AsyncSession, file_id: str) -> RemittanceFile:
     return row
 
 
-def _ledger(rows: Iterable[OpenItemRow]) -> Ledger:
+async def _identities(session: AsyncSession) -> dict[str, dict[str, list[str]]]:
+    """customer id -> {"account": [...], "name": [...]} learned so far."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for row in (await session.scalars(select(PayerIdentity))).all():
+        found.setdefault(row.customer_id, {"account": [], "name": []})[row.kind].append(
+            row.value)
+    return found
+
+
+def _ledger(rows: Iterable[OpenItemRow], learned: Mapping[str, dict[str, list[str]]]) -> Ledger:
     items: list[OpenItem] = []
     names: dict[str, str] = {}
     for row in rows:
@@ -189,7 +204,40 @@ def _ledger(rows: Iterable[OpenItemRow]) -> Ledger:
                               row.open_amount, row.issue_date, row.due_date,
                               creditor_reference=row.creditor_reference))
         names.setdefault(row.customer_id, row.customer_name or row.customer_id)
-    return Ledger(items, [Customer(cid, name) for cid, name in names.items()])
+    customers = []
+    for cid, name in names.items():
+        known = learned.get(cid, {})
+        customers.append(Customer(cid, name, ibans=tuple(known.get("account", ())),
+                                  aliases=tuple(known.get("name", ()))))
+    return Ledger(items, customers)
+
+
+async def _remember(session: AsyncSession, customer_id: str, kind: str, value: str,
+                    now: datetime) -> None:
+    """Learn an account or a name for a customer unless it is known (for anyone) already."""
+    value = value.strip()[:500]
+    known = await session.scalar(select(PayerIdentity.id).where(
+        PayerIdentity.kind == kind, PayerIdentity.value == value))
+    if value and known is None:
+        session.add(PayerIdentity(customer_id=customer_id, kind=kind, value=value,
+                                  created_at=now))
+        await session.flush()
+
+
+async def _teach(session: AsyncSession, row: RemittanceLineRow, now: datetime) -> None:
+    """A confirmed line teaches its payer: the debtor's account and name (one customer only)."""
+    ids = [a["open_item_id"] for a in row.allocations]
+    customers = set((await session.scalars(select(OpenItemRow.customer_id).where(
+        OpenItemRow.id.in_(ids)))).all())
+    debtor = row.line.get("debtor") or {}
+    if len(customers) != 1:
+        return
+    customer_id = customers.pop()
+    for account in (debtor.get("iban"), debtor.get("account")):
+        if account:
+            await _remember(session, customer_id, "account", compact_account(account), now)
+    if debtor.get("name"):
+        await _remember(session, customer_id, "name", debtor["name"], now)
 
 
 def _with_numbers(match: dict[str, Any], numbers: Mapping[str, str]) -> dict[str, Any]:
@@ -229,7 +277,8 @@ async def _match_and_store(session: AsyncSession, file: RemittanceFile,
     numbers = {row.id: row.number for row in open_rows}
     payments = [line for line in lines if line.kind is LineKind.BANK_TRANSACTION]
     advices = [line for line in lines if line.kind is LineKind.ADVICE]
-    matcher = Matcher(_ledger(open_rows), advices=advices, payments=payments)
+    matcher = Matcher(_ledger(open_rows, await _identities(session)), advices=advices,
+                      payments=payments)
     stored: list[RemittanceLineRow] = []
     for position, line in enumerate(lines):
         result = (matcher.match(line) if line.kind is LineKind.BANK_TRANSACTION
@@ -244,6 +293,8 @@ async def _match_and_store(session: AsyncSession, file: RemittanceFile,
         stored.append(row)
         if progress is not None:
             progress(position + 1, len(lines))
+    for account, customer_id in matcher.payers.learned_accounts.items():
+        await _remember(session, customer_id, "account", account, now)
     await session.flush()
     return stored
 
@@ -358,7 +409,7 @@ async def _apply(session: AsyncSession, row: RemittanceLineRow, chosen: Sequence
 async def confirm(session: AsyncSession, line_id: str, chosen: Sequence[Booking] | None, *,
                   now: datetime, actor: str, split: bool = False) -> RemittanceLineRow:
     """Book a line in review: the proposed match, the chosen allocations, or (split) several
-    allocations that must add up to the payment exactly."""
+    allocations that must add up to the payment exactly. The payer is learned (`_teach`)."""
     now = require_aware(now, "now")
     row = await _line_in_review(session, line_id)
     allocations = list(chosen) if chosen is not None else _proposed(row)
@@ -370,6 +421,7 @@ async def confirm(session: AsyncSession, line_id: str, chosen: Sequence[Booking]
         raise InputError(f"the allocations add up to {total}, more than the payment "
                          f"{payment_amount(row)}")
     await _apply(session, row, allocations, now)
+    await _teach(session, row, now)
     row.state, row.updated_at = "confirmed", now
     audit.record(session, actor=actor, action="remittance.line.split" if split
                  else "remittance.line.confirmed", subject_type="remittance_line",

@@ -13,7 +13,12 @@ from gateway.db.tables.partners import (
     PartnerEndpoint,
     PartnerIdentifier,
 )
-from gateway.db.tables.remittance import OpenItemRow, RemittanceFile, RemittanceLineRow
+from gateway.db.tables.remittance import (
+    OpenItemRow,
+    PayerIdentity,
+    RemittanceFile,
+    RemittanceLineRow,
+)
 from gateway.db.tables.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -32,6 +37,7 @@ __all__ = [
     "PartnerCertificate",
     "PartnerEndpoint",
     "PartnerIdentifier",
+    "PayerIdentity",
     "RemittanceFile",
     "RemittanceLineRow",
     "WebhookDelivery",

@@ -61,6 +61,27 @@ class OpenItemRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class PayerIdentity(Base):
+    """What identifies a customer as a payer, learned from matches: an account or a name.
+
+    Accounts come from confident automatic matches and from confirmed reviews; names only from
+    reviews a person confirmed (the matcher's rule, gateway.remittance.matching.payer). One
+    account belongs to one customer: the first to be learned keeps it.
+    """
+
+    __tablename__ = "payer_identities"
+    __table_args__ = (
+        CheckConstraint("kind IN ('account', 'name')", name="kind"),
+        UniqueConstraint("kind", "value"),
+    )
+
+    id: Mapped[str] = id_column()
+    customer_id: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class RemittanceFile(Base):
     """One uploaded bank statement, notification or advice file, stored once per checksum."""
 

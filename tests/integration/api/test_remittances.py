@@ -29,12 +29,14 @@ NOT_RECEIVABLE = ("45.00", "Finanzamt", "Erstattung")
 TWO_INVOICES_NO_REFERENCE = ("500.00", "Schmidt AG", "Rechnungen Mai")
 
 
-def camt054(*transactions: tuple[str, str, str], amount_text: str | None = None) -> bytes:
+def camt054(*transactions: tuple[str, str, str], amount_text: str | None = None,
+            iban: str | None = None) -> bytes:
     """A camt.054.001.08 notification: one batch entry with one TxDtls per transaction."""
+    account = f"<DbtrAcct><Id><IBAN>{iban}</IBAN></Id></DbtrAcct>" if iban else ""
     details = "".join(
         f'<TxDtls><Refs><EndToEndId>E2E-{n}</EndToEndId></Refs><Amt Ccy="EUR">'
         f"{amount_text if amount_text and n == 0 else amount}</Amt>"
-        f"<RltdPties><Dbtr><Pty><Nm>{name}</Nm></Pty></Dbtr></RltdPties>"
+        f"<RltdPties><Dbtr><Pty><Nm>{name}</Nm></Pty></Dbtr>{account}</RltdPties>"
         f"<RmtInf><Ustrd>{text}</Ustrd></RmtInf></TxDtls>"
         for n, (amount, name, text) in enumerate(transactions))
     total = sum(Decimal(amount) for amount, _, _ in transactions)
@@ -128,9 +130,9 @@ async def test_open_items_refuse_floats_and_duplicates(gateway: Gateway) -> None
     assert response.status == 409
 
 
-async def review_line(gateway: Gateway) -> dict[str, Any]:
+async def review_line(gateway: Gateway, iban: str | None = None) -> dict[str, Any]:
     await load_items(gateway)
-    await upload(gateway, camt054(TWO_INVOICES_NO_REFERENCE))
+    await upload(gateway, camt054(TWO_INVOICES_NO_REFERENCE, iban=iban))
     response = await gateway.client.get("/admin/v1/review-queue", headers=gateway.admin)
     assert response.status == 200
     queue = (await response.json())["items"]
@@ -214,3 +216,28 @@ async def test_reject_books_nothing(gateway: Gateway) -> None:
     missing = await gateway.client.post("/admin/v1/review-queue/nope/reject",
                                         headers=gateway.admin)
     assert missing.status == 404
+
+
+async def test_a_confirmed_payer_account_identifies_the_next_payment(gateway: Gateway) -> None:
+    iban = "DE02120300000000202051"
+    line = await review_line(gateway, iban=iban)
+    ids = await load_ids(gateway)
+    response = await gateway.client.post(
+        f"/admin/v1/review-queue/{line['id']}/confirm", headers=gateway.admin,
+        json={"allocations": [{"open_item_id": ids["INV-2025-0004713"], "amount": "250.00"}]})
+    assert response.status == 200, await response.text()
+    # Another name, no reference: only the learned account says who pays.
+    later = await upload(gateway, camt054(("200.00", "Zahlungsverkehr Holding", "Zahlung"),
+                                          iban=iban))
+    (paid,) = later["lines"]
+    assert paid["state"] == "auto_applied", paid
+    assert "payer_account" in {r["code"] for r in paid["reasons"]}
+    assert (await open_items(gateway))["INV-2025-0004714"] == ("0.00", "paid")
+
+
+async def test_an_unknown_payer_without_reference_is_not_applied(gateway: Gateway) -> None:
+    await load_items(gateway)
+    result = await upload(gateway, camt054(("200.00", "Zahlungsverkehr Holding", "Zahlung"),
+                                           iban="DE02120300000000202051"))
+    assert result["lines"][0]["state"] == "unmatched"
+    assert (await open_items(gateway))["INV-2025-0004714"] == ("200.00", "open")

@@ -1,4 +1,4 @@
-"""Receivables (open items) and remittance ingestion (files, lines with decisions).
+"""Receivables (open items, payer identities) and remittance ingestion (files, lines).
 
 Self-contained like 0001 (plain SQLAlchemy types, no model imports). Money is NUMERIC(18, 2).
 
@@ -70,6 +70,18 @@ def _open_items() -> None:
     op.create_index(op.f("ix_open_items_partner_id"), "open_items", ["partner_id"])
 
 
+def _payers() -> None:
+    op.create_table(
+        "payer_identities", _str("id", ID), _str("customer_id", 200), _str("kind", 8),
+        _str("value", 500), _time("created_at"),
+        sa.CheckConstraint("kind IN ('account', 'name')", name=op.f("ck_payer_identities_kind")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payer_identities")),
+        sa.UniqueConstraint("kind", "value", name=op.f("uq_payer_identities_kind_value")),
+    )
+    op.create_index(op.f("ix_payer_identities_customer_id"), "payer_identities",
+                    ["customer_id"])
+
+
 def _files() -> None:
     op.create_table(
         "remittance_files", _str("id", ID), _str("partner_id", ID, nullable=True),
@@ -104,6 +116,7 @@ def _lines() -> None:
 
 def upgrade() -> None:
     _open_items()
+    _payers()
     _files()
     _lines()
 
@@ -111,4 +124,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("remittance_lines")
     op.drop_table("remittance_files")
+    op.drop_table("payer_identities")
     op.drop_table("open_items")
