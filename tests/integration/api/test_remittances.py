@@ -3,6 +3,7 @@ matched once per checksum, malformed files refused with nothing stored, the revi
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -241,3 +242,16 @@ async def test_an_unknown_payer_without_reference_is_not_applied(gateway: Gatewa
                                            iban="DE02120300000000202051"))
     assert result["lines"][0]["state"] == "unmatched"
     assert (await open_items(gateway))["INV-2025-0004714"] == ("200.00", "open")
+
+
+async def test_concurrent_uploads_of_one_file_import_it_once(gateway: Gateway) -> None:
+    await load_items(gateway)
+    body = camt054(PAID_IN_FULL, PAID_IN_PART)
+    results = await asyncio.gather(*(gateway.client.post(
+        "/admin/v1/remittances", data=body, headers=gateway.admin) for _ in range(3)))
+    assert sorted(r.status for r in results) == [200, 200, 201]
+    assert len({(await r.json())["id"] for r in results}) == 1
+    assert await count(gateway, RemittanceFile) == 1
+    items = await open_items(gateway)
+    assert items["INV-2025-0004711"] == ("0.00", "paid")
+    assert items["INV-2025-0004712"] == ("50.00", "partially_paid")
