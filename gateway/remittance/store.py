@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -33,8 +33,17 @@ from gateway.db.tables.remittance import (
 from gateway.errors import Conflict, InputError, NotFound
 from gateway.jsonio import JsonFloat
 from gateway.remittance.formats import parse_bytes
-from gateway.remittance.matching import Customer, Decision, Ledger, Matcher, MatchResult, OpenItem
+from gateway.remittance.matching import (
+    Customer,
+    Decision,
+    Flag,
+    Ledger,
+    Matcher,
+    MatchResult,
+    OpenItem,
+)
 from gateway.remittance.matching.amounts import Fit
+from gateway.remittance.matching.duplicates import fingerprint
 from gateway.remittance.matching.payer import compact_account
 from gateway.remittance.model import LineKind, RemittanceLine
 
@@ -250,6 +259,35 @@ def _with_numbers(match: dict[str, Any], numbers: Mapping[str, str]) -> dict[str
     return match
 
 
+def _fingerprint(line: RemittanceLine) -> str | None:
+    if line.kind is not LineKind.BANK_TRANSACTION or line.amount is None:
+        return None
+    return hashlib.sha256(repr(fingerprint(line)).encode()).hexdigest()
+
+
+async def _earlier_import(session: AsyncSession, line: RemittanceLine, window_days: int
+                          ) -> MatchResult | None:
+    """The same payment stored from an earlier file (a camt.053 repeating a camt.054...):
+    review, never applied twice."""
+    key = _fingerprint(line)
+    if key is None:
+        return None
+    stmt = select(RemittanceLineRow.id, RemittanceLineRow.booking_date).where(
+        RemittanceLineRow.fingerprint == key, RemittanceLineRow.state != "rejected")
+    if line.booking_date is not None:
+        window = timedelta(days=window_days)
+        stmt = stmt.where(
+            (RemittanceLineRow.booking_date.is_(None))
+            | RemittanceLineRow.booking_date.between(line.booking_date - window,
+                                                     line.booking_date + window))
+    earlier = (await session.execute(stmt.order_by(RemittanceLineRow.id).limit(1))).first()
+    if earlier is None:
+        return None
+    return MatchResult(line.line_id, Decision.REVIEW, flags=(Flag.DUPLICATE,),
+                       duplicate_of=earlier.id,
+                       note=f"repeats line {earlier.id} of an earlier import")
+
+
 def _line_row(file_id: str, position: int, line: RemittanceLine, result: MatchResult,
               numbers: Mapping[str, str], now: datetime) -> RemittanceLineRow:
     match = _with_numbers(result.match.to_dict(), numbers) if result.match else None
@@ -264,7 +302,17 @@ def _line_row(file_id: str, position: int, line: RemittanceLine, result: MatchRe
         reasons=reasons, candidates=[_with_numbers(c.to_dict(), numbers)
                                      for c in result.candidates],
         flags=list(dict.fromkeys(f.value for f in result.flags)), duplicate_of=result.duplicate_of,
-        allocations=applied, state=state, created_at=now, updated_at=now)
+        fingerprint=_fingerprint(line), booking_date=line.booking_date, allocations=applied,
+        state=state, created_at=now, updated_at=now)
+
+
+async def _result(session: AsyncSession, matcher: Matcher, line: RemittanceLine
+                  ) -> MatchResult:
+    if line.kind is not LineKind.BANK_TRANSACTION:
+        return MatchResult(line.line_id, Decision.NONE,
+                           note="an advice: it explains payments, it is not one")
+    repeated = await _earlier_import(session, line, matcher.config.duplicate_window_days)
+    return repeated if repeated is not None else matcher.match(line)
 
 
 async def _match_and_store(session: AsyncSession, file: RemittanceFile,
@@ -281,9 +329,7 @@ async def _match_and_store(session: AsyncSession, file: RemittanceFile,
                       payments=payments)
     stored: list[RemittanceLineRow] = []
     for position, line in enumerate(lines):
-        result = (matcher.match(line) if line.kind is LineKind.BANK_TRANSACTION
-                  else MatchResult(line.line_id, Decision.NONE,
-                                   note="an advice: it explains payments, it is not one"))
+        result = await _result(session, matcher, line)
         if result.decision is Decision.AUTO and result.match is not None:
             close = Fit(result.match.fit).explained
             for allocation in result.match.allocations:

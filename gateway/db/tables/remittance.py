@@ -110,6 +110,7 @@ class RemittanceLineRow(Base):
         CheckConstraint(_states(LINE_STATES), name="state"),
         UniqueConstraint("file_id", "position"),
         Index(None, "state", "id"),
+        Index(None, "fingerprint"),
     )
 
     id: Mapped[str] = id_column()
@@ -124,6 +125,9 @@ class RemittanceLineRow(Base):
     candidates: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
     flags: Mapped[list[str]] = mapped_column(JsonType)
     duplicate_of: Mapped[str | None] = mapped_column(String(200))
+    fingerprint: Mapped[str | None] = mapped_column(String(HASH_LENGTH))
+    """SHA-256 of the duplicate fingerprint (gateway.remittance.matching.duplicates)."""
+    booking_date: Mapped[date | None] = mapped_column(Date)
     allocations: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
     state: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

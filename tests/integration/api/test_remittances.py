@@ -255,3 +255,15 @@ async def test_concurrent_uploads_of_one_file_import_it_once(gateway: Gateway) -
     items = await open_items(gateway)
     assert items["INV-2025-0004711"] == ("0.00", "paid")
     assert items["INV-2025-0004712"] == ("50.00", "partially_paid")
+
+
+async def test_a_payment_repeated_in_a_later_file_goes_to_review(gateway: Gateway) -> None:
+    await load_items(gateway)
+    first = await upload(gateway, camt054(PAID_IN_FULL))
+    later = await upload(gateway, camt054(PAID_IN_FULL, NOT_RECEIVABLE))
+    repeated = later["lines"][0]
+    assert repeated["state"] == "in_review"
+    assert repeated["flags"] == ["duplicate"]
+    assert repeated["duplicate_of"] == first["lines"][0]["id"]
+    assert later["lines"][1]["state"] == "unmatched"
+    assert (await open_items(gateway))["INV-2025-0004711"] == ("0.00", "paid")

@@ -101,7 +101,9 @@ def _lines() -> None:
         sa.Column("position", sa.Integer(), nullable=False), _json("line"),
         _str("decision", 8), sa.Column("confidence", sa.Float(), nullable=True),
         _json("match", nullable=True), _json("reasons"), _json("candidates"), _json("flags"),
-        _str("duplicate_of", 200, nullable=True), _json("allocations"), _str("state", 16),
+        _str("duplicate_of", 200, nullable=True), _str("fingerprint", 64, nullable=True),
+        sa.Column("booking_date", sa.Date(), nullable=True), _json("allocations"),
+        _str("state", 16),
         _time("created_at"), _time("updated_at"),
         _states("remittance_lines", LINE_STATES),
         sa.ForeignKeyConstraint(["file_id"], ["remittance_files.id"],
@@ -112,6 +114,8 @@ def _lines() -> None:
                             name=op.f("uq_remittance_lines_file_id_position")),
     )
     op.create_index(op.f("ix_remittance_lines_state_id"), "remittance_lines", ["state", "id"])
+    op.create_index(op.f("ix_remittance_lines_fingerprint"), "remittance_lines",
+                    ["fingerprint"])
 
 
 def upgrade() -> None:
