@@ -14,6 +14,7 @@ from gateway.api.admin import exchanges as admin_exchanges
 from gateway.api.admin import outbound as admin_outbound
 from gateway.api.admin import own_certificates as admin_own_certificates
 from gateway.api.admin import partners as admin_partners
+from gateway.api.admin import remittances as admin_remittances
 from gateway.api.admin import webhooks as admin_webhooks
 from gateway.api.partner import documents as partner_documents
 from gateway.api.partner import inbox as partner_inbox
@@ -26,5 +27,5 @@ PARTNER = Api("partner", "/v1", "partnerKey",
 ADMIN = Api("admin", "/admin/v1", "adminKey",
             admin_partners.OPERATIONS + admin_endpoints.OPERATIONS + admin_webhooks.OPERATIONS
             + admin_exchanges.OPERATIONS + admin_outbound.OPERATIONS
-            + admin_own_certificates.OPERATIONS)
+            + admin_own_certificates.OPERATIONS + admin_remittances.OPERATIONS)
 APIS = (PUBLIC, PARTNER, ADMIN)

@@ -16,6 +16,7 @@ from typing import Any
 from gateway import __version__
 from gateway.api.problem import PROBLEM_CONTENT_TYPE, status_title
 from gateway.api.schemas import COMPONENTS
+from gateway.api.schemas_remittance import REMITTANCE_COMPONENTS
 from gateway.api.spec import Api, Operation, Param, Reply, ref
 
 OPENAPI_VERSION = "3.1.0"
@@ -44,7 +45,8 @@ def build_openapi(apis: Sequence[Api], *, server_url: str | None = None) -> dict
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
         "paths": {},
-        "components": {"schemas": COMPONENTS, "securitySchemes": SECURITY_SCHEMES,
+        "components": {"schemas": COMPONENTS | REMITTANCE_COMPONENTS,
+                       "securitySchemes": SECURITY_SCHEMES,
                        "responses": _problem_responses(apis)},
     }
     if server_url:

@@ -1,18 +1,22 @@
-"""`gateway remittance match|parse`: payment matching over files, and reading bank/advice files.
+"""`gateway remittance match|parse|import`: payment matching, reading and importing files.
 
     gateway remittance match --customers F --invoices F --payments F [--advices F] --out PRED.jsonl
     gateway remittance parse FILE [--format camt|mt940|csv|ubl-remittance-advice|remt.001]
+    gateway remittance import FILE [--partner-id ID] [--database-url URL]
 
 `match` reads JSON Lines in the cash-application benchmark's format (gateway.remittance.jsonl),
 matches the payments in booking-date order and writes one prediction line per payment:
 {"payment_id", "decision": "auto"|"review"|"none", "allocations": [{"invoice_id", "amount"}],
 "confidence", "strategy", "flags"}; `--explain` adds the reasons, residuals and candidates.
-A summary goes to stderr. `parse` prints the lines a bank or advice file contains as JSON.
+A summary goes to stderr. `import` stores and matches a file against the open items in the
+database, like POST /admin/v1/remittances (gateway.remittance.store). `parse` prints the
+lines a bank or advice file contains as JSON.
 Exit code 2 with a one-line message for unreadable input.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import os
@@ -25,8 +29,12 @@ from pathlib import Path
 
 import click
 import orjson
+from click._termui_impl import ProgressBar
 
+from gateway.cli._database import database_errors, database_url_option, resolve_url
 from gateway.cli.errors import reported_errors
+from gateway.db.database import Database
+from gateway.db.migrations import upgrade_async
 from gateway.errors import InputError
 from gateway.jsonio import dump_json
 from gateway.remittance import jsonl
@@ -35,6 +43,8 @@ from gateway.remittance.matching.engine import Matcher
 from gateway.remittance.matching.fx import FxRates
 from gateway.remittance.matching.ledger import Ledger
 from gateway.remittance.matching.parallel import match_in_parallel
+from gateway.remittance.store import Imported, Progress, import_file
+from gateway.transports.base import utc_now
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 PARALLEL_FROM = 50_000
@@ -131,3 +141,53 @@ def parse_command(file: str, format_name: str | None) -> None:
         payload = {"format": detected, "count": len(lines),
                    "lines": [line.to_dict() for line in lines]}
         sys.stdout.write(dump_json(payload) + "\n")
+
+
+@command.command("import")
+@click.argument("file", type=_FILE)
+@click.option("--partner-id", help="The partner (bank) the file came from.")
+@database_url_option
+def import_command(file: Path, partner_id: str | None, database_url: str | None) -> None:
+    """Import a bank or advice file: match it against the open items in the database."""
+    from gateway.cli._io import read_input
+
+    url = resolve_url(database_url)
+    with reported_errors(), database_errors(url):
+        data = read_input(str(file), MAX_FILE_BYTES)
+        bar = _LazyBar()
+        try:
+            imported = asyncio.run(_import(url, data, file.name, partner_id, bar.advance))
+        finally:
+            bar.finish()
+    states = Counter(line.state for line in imported.lines)
+    verb = "imported" if imported.created else "already imported as"
+    summary = ", ".join(f"{count} {state}" for state, count in sorted(states.items()))
+    click.echo(f"{file.name}: {verb} {imported.file.id} ({imported.file.format}, "
+               f"{imported.file.line_count} lines: {summary or 'none'})")
+
+
+class _LazyBar:
+    """A progress bar on stderr, opened once the number of lines is known."""
+
+    def __init__(self) -> None:
+        self.bar: ProgressBar[int] | None = None
+
+    def advance(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="matching", file=sys.stderr)
+        self.bar.update(1)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+
+
+async def _import(url: str, data: bytes, filename: str, partner_id: str | None,
+                  progress: Progress) -> Imported:
+    db = Database.from_url(url)
+    try:
+        await upgrade_async(db.engine)
+        return await import_file(db, data, filename=filename, now=utc_now(), actor="cli",
+                                 partner_id=partner_id, progress=progress)
+    finally:
+        await db.dispose()

@@ -13,6 +13,12 @@ from gateway.db.tables.partners import (
     PartnerEndpoint,
     PartnerIdentifier,
 )
+from gateway.db.tables.remittance import (
+    OpenItemRow,
+    PayerIdentity,
+    RemittanceFile,
+    RemittanceLineRow,
+)
 from gateway.db.tables.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -25,11 +31,15 @@ __all__ = [
     "Exchange",
     "ExchangeEvent",
     "IdempotencyKey",
+    "OpenItemRow",
     "Partner",
     "PartnerCapability",
     "PartnerCertificate",
     "PartnerEndpoint",
     "PartnerIdentifier",
+    "PayerIdentity",
+    "RemittanceFile",
+    "RemittanceLineRow",
     "WebhookDelivery",
     "WebhookSubscription",
 ]
