@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import Field
 
 from gateway.findings import Finding
+from gateway.model.common import currency_of
 from gateway.model.types import Amount, CanonicalModel, IsoDate, Percent, Quantity, bt
 
 
@@ -39,10 +40,6 @@ def many(term: str, description: str) -> Any:
 def syntax(description: str) -> Any:
     """An optional field the UBL syntax needs that has no business term of its own."""
     return Field(None, description=description)
-
-
-def currency(amount: str) -> Any:
-    return syntax(f"@currencyID of the {amount}, when it differs from the document currency")
 
 
 VAT_SCHEME = "syntax: cac:TaxScheme/cbc:ID; absent means VAT"
@@ -327,9 +324,9 @@ class DocumentAllowanceCharge(CanonicalModel):
     reason: str | None = opt("BT-97/BT-104", "Allowance / charge reason")
     multiplier_factor: Percent | None = opt("BT-94/BT-101", "Allowance / charge percentage")
     amount: Amount | None = opt("BT-92/BT-99", "Allowance / charge amount")
-    amount_currency: str | None = currency("amount")
+    amount_currency: str | None = currency_of("amount")
     base_amount: Amount | None = opt("BT-93/BT-100", "Allowance / charge base amount")
-    base_amount_currency: str | None = currency("base amount")
+    base_amount_currency: str | None = currency_of("base amount")
     vat_category_code: str | None = opt("BT-95/BT-102", "Allowance / charge VAT category code")
     vat_category_scheme_id: str | None = syntax("@schemeID of the VAT category (UNCL5305)")
     vat_rate: Percent | None = opt("BT-96/BT-103", "Allowance / charge VAT rate")
@@ -340,9 +337,9 @@ class VatBreakdown(CanonicalModel):
     """BG-23 VAT breakdown: one per VAT category code and rate."""
 
     taxable_amount: Amount | None = opt("BT-116", "VAT category taxable amount")
-    taxable_amount_currency: str | None = currency("taxable amount")
+    taxable_amount_currency: str | None = currency_of("taxable amount")
     tax_amount: Amount | None = opt("BT-117", "VAT category tax amount")
-    tax_amount_currency: str | None = currency("tax amount")
+    tax_amount_currency: str | None = currency_of("tax amount")
     vat_category_code: str | None = opt("BT-118", "VAT category code (UNCL5305)")
     vat_category_scheme_id: str | None = syntax("@schemeID of the VAT category (UNCL5305)")
     vat_rate: Percent | None = opt("BT-119", "VAT category rate")
@@ -356,7 +353,7 @@ class TaxTotal(CanonicalModel):
     an optional second one in the VAT accounting currency without breakdown (BT-111)."""
 
     tax_amount: Amount | None = opt("BT-110/BT-111", "Invoice total VAT amount")
-    tax_amount_currency: str | None = currency("VAT total (BT-6 currency for BT-111)")
+    tax_amount_currency: str | None = currency_of("VAT total (BT-6 currency for BT-111)")
     vat_breakdown: list[VatBreakdown] = many("BG-23", "VAT breakdown")
 
 
@@ -364,21 +361,21 @@ class DocumentTotals(CanonicalModel):
     """BG-22 Document totals."""
 
     line_extension_amount: Amount | None = opt("BT-106", "Sum of Invoice line net amount")
-    line_extension_amount_currency: str | None = currency("sum of line net amounts")
+    line_extension_amount_currency: str | None = currency_of("sum of line net amounts")
     tax_exclusive_amount: Amount | None = opt("BT-109", "Invoice total amount without VAT")
-    tax_exclusive_amount_currency: str | None = currency("total without VAT")
+    tax_exclusive_amount_currency: str | None = currency_of("total without VAT")
     tax_inclusive_amount: Amount | None = opt("BT-112", "Invoice total amount with VAT")
-    tax_inclusive_amount_currency: str | None = currency("total with VAT")
+    tax_inclusive_amount_currency: str | None = currency_of("total with VAT")
     allowance_total_amount: Amount | None = opt("BT-107", "Sum of allowances on document level")
-    allowance_total_amount_currency: str | None = currency("sum of allowances")
+    allowance_total_amount_currency: str | None = currency_of("sum of allowances")
     charge_total_amount: Amount | None = opt("BT-108", "Sum of charges on document level")
-    charge_total_amount_currency: str | None = currency("sum of charges")
+    charge_total_amount_currency: str | None = currency_of("sum of charges")
     prepaid_amount: Amount | None = opt("BT-113", "Paid amount")
-    prepaid_amount_currency: str | None = currency("paid amount")
+    prepaid_amount_currency: str | None = currency_of("paid amount")
     payable_rounding_amount: Amount | None = opt("BT-114", "Rounding amount")
-    payable_rounding_amount_currency: str | None = currency("rounding amount")
+    payable_rounding_amount_currency: str | None = currency_of("rounding amount")
     payable_amount: Amount | None = opt("BT-115", "Amount due for payment")
-    payable_amount_currency: str | None = currency("amount due for payment")
+    payable_amount_currency: str | None = currency_of("amount due for payment")
 
 
 # --- lines --------------------------------------------------------------------------------
@@ -407,9 +404,9 @@ class LineAllowanceCharge(CanonicalModel):
     reason: str | None = opt("BT-139/BT-144", "Line allowance / charge reason")
     multiplier_factor: Percent | None = opt("BT-138/BT-143", "Line allowance / charge percentage")
     amount: Amount | None = opt("BT-136/BT-141", "Line allowance / charge amount")
-    amount_currency: str | None = currency("amount")
+    amount_currency: str | None = currency_of("amount")
     base_amount: Amount | None = opt("BT-137/BT-142", "Line allowance / charge base amount")
-    base_amount_currency: str | None = currency("base amount")
+    base_amount_currency: str | None = currency_of("base amount")
 
 
 class ItemClassification(CanonicalModel):
@@ -450,16 +447,16 @@ class PriceDiscount(CanonicalModel):
 
     charge_indicator: bool | None = syntax("cbc:ChargeIndicator; absent means false")
     amount: Amount | None = opt("BT-147", "Item price discount")
-    amount_currency: str | None = currency("price discount")
+    amount_currency: str | None = currency_of("price discount")
     base_amount: Amount | None = opt("BT-148", "Item gross price")
-    base_amount_currency: str | None = currency("gross price")
+    base_amount_currency: str | None = currency_of("gross price")
 
 
 class Price(CanonicalModel):
     """BG-29 Price details."""
 
     amount: Amount | None = opt("BT-146", "Item net price")
-    amount_currency: str | None = currency("net price")
+    amount_currency: str | None = currency_of("net price")
     base_quantity: Quantity | None = opt("BT-149", "Item price base quantity")
     base_quantity_unit_code: str | None = opt("BT-150", "Item price base quantity unit of measure")
     discount: PriceDiscount | None = syntax("the price discount and gross price (BT-147, BT-148)")
@@ -473,7 +470,7 @@ class InvoiceLine(CanonicalModel):
     quantity: Quantity | None = opt("BT-129", "Invoiced quantity")
     unit_code: str | None = opt("BT-130", "Invoiced quantity unit of measure code")
     line_extension_amount: Amount | None = opt("BT-131", "Invoice line net amount")
-    line_extension_amount_currency: str | None = currency("line net amount")
+    line_extension_amount_currency: str | None = currency_of("line net amount")
     accounting_cost: str | None = opt("BT-133", "Invoice line Buyer accounting reference")
     period: LinePeriod | None = opt("BG-26", "Invoice line period")
     order_line_reference: str | None = opt("BT-132", "Referenced purchase order line reference")
