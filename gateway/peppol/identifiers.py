@@ -37,8 +37,22 @@ def _check(scheme: str, value: str, what: str) -> None:
         raise InputError(f"{what} value must be 1-{MAX_VALUE} printable characters")
 
 
+class _SchemedId:
+    """The wire form ``scheme::value`` shared by the three identifier kinds."""
+
+    __slots__ = ()
+    scheme: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.scheme}::{self.value}"
+
+    def url_segment(self) -> str:
+        return quote(str(self), safe="")
+
+
 @dataclass(frozen=True, slots=True)
-class ParticipantId:
+class ParticipantId(_SchemedId):
     """A participant id; ``value`` is kept lowercased so equality follows the policy."""
 
     value: str
@@ -61,15 +75,9 @@ class ParticipantId:
         scheme, value = _split(text, "participant")
         return cls(value, scheme)
 
-    def __str__(self) -> str:
-        return f"{self.scheme}::{self.value}"
-
-    def url_segment(self) -> str:
-        return quote(str(self), safe="")
-
 
 @dataclass(frozen=True, slots=True)
-class DocumentTypeId:
+class DocumentTypeId(_SchemedId):
     """A document type id (case-sensitive), e.g. ``urn:oasis:…:Invoice-2::Invoice##…::2.1``."""
 
     value: str
@@ -83,15 +91,9 @@ class DocumentTypeId:
         scheme, value = _split(text, "document type")
         return cls(value, scheme)
 
-    def __str__(self) -> str:
-        return f"{self.scheme}::{self.value}"
-
-    def url_segment(self) -> str:
-        return quote(str(self), safe="")
-
 
 @dataclass(frozen=True, slots=True)
-class ProcessId:
+class ProcessId(_SchemedId):
     value: str
     scheme: str = PROCESS_SCHEME
 
@@ -103,5 +105,3 @@ class ProcessId:
         scheme, value = _split(text, "process")
         return cls(value, scheme)
 
-    def __str__(self) -> str:
-        return f"{self.scheme}::{self.value}"
